@@ -1,0 +1,23 @@
+# Needs only Python 3.11+, git and make: each target bootstraps tox into .venv-bootstrap.
+PYTHON ?= python3
+BOOTSTRAP := .venv-bootstrap
+TOX := $(BOOTSTRAP)/bin/tox
+
+.PHONY: test generate lint clean
+
+$(TOX):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/python -m pip install --quiet --disable-pip-version-check 'tox>=4.20'
+
+test: $(TOX)  ## lint + the project's tests
+	$(TOX) run -e lint,tests
+
+generate: $(TOX)  ## render the eight repositories into ./generated
+	$(TOX) run -e generate
+
+lint: $(TOX)
+	$(TOX) run -e lint
+
+clean:
+	rm -rf $(BOOTSTRAP) .tox generated

@@ -1,0 +1,3 @@
+"""BBWS platform generators and conformance suite."""
+
+__version__ = "0.1.0"

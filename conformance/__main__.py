@@ -1,0 +1,43 @@
+"""`python -m conformance ...`: project commands that are not pytest runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from conformance.paths import DEFAULT_PLATFORM
+from conformance.platform import PlatformError, load_platform
+
+
+def sync_templates(args: argparse.Namespace) -> int:
+    """Write (or with --check, verify) the templates' cookiecutter.json from the spec."""
+    from conformance.generate.template_json import stale_template_json, write_template_json
+
+    platform = load_platform(args.platform)
+    if args.check:
+        stale = stale_template_json(platform)
+        for path in stale:
+            print(f"{path}: out of date with {args.platform}; run `python -m conformance sync-templates`")
+        return 1 if stale else 0
+    for path in write_template_json(platform):
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance")
+    parser.add_argument("--platform", default=DEFAULT_PLATFORM, help="platform spec (default: %(default)s)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sync = commands.add_parser("sync-templates", help="derive the templates' cookiecutter.json from the spec")
+    sync.add_argument("--check", action="store_true", help="only report files that are out of date")
+    sync.set_defaults(run=sync_templates)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except PlatformError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The requirement's criteria as data and checks (one module per area)."""

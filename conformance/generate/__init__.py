@@ -1,0 +1,1 @@
+"""Render the platform's repositories from the spec through the cookiecutter templates."""

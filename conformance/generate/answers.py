@@ -1,0 +1,119 @@
+"""Template answers: building the cookiecutter.json files and validating what a user answered.
+
+The validation reuses the platform model's own rules, so the pre-generation hook and the spec
+loader can never disagree about what a valid Lambda name, region or account id is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from conformance.platform.context import infrastructure_answers, lambda_answers
+from conformance.platform.load import describe_errors
+from conformance.platform.model import (
+    HTTP_METHODS,
+    Kind,
+    LambdaFunction,
+    Operation,
+    Platform,
+    check_account_id,
+    check_region,
+)
+
+# Private values cookiecutter computes from the answers (rendered in order, after `_platform`).
+LAMBDA_COMPUTED = {
+    "__repo_name": "{{ cookiecutter._platform.lambda_repo.replace('{name}', cookiecutter.lambda_name) }}",
+    "__dashed": "{{ cookiecutter.lambda_name.replace('_', '-') }}",
+    "__function_name": "{{ cookiecutter._platform.naming_hcl.replace('{thing}', cookiecutter.__dashed) }}",
+    "__role_name": (
+        "{{ cookiecutter._platform.naming_hcl.replace('{thing}', "
+        "cookiecutter._platform.lambda_role_thing.replace('{dashed}', cookiecutter.__dashed)) }}"
+    ),
+}
+
+# Plain strings, not cookiecutter choice lists: a bad answer then reaches the pre-generation
+# hook and gets its one-line message instead of a cookiecutter traceback.
+LAMBDA_PROMPTS = {
+    "lambda_name": "Lambda name (snake_case, e.g. get_product)",
+    "kind": f"Trigger ({' | '.join(k.value for k in Kind)}: REST API or the change queue)",
+    "operation": f"Operation ({' | '.join(o.value for o in Operation)})",
+    "http_method": f"HTTP method ({' | '.join(HTTP_METHODS)}; api Lambdas only)",
+    "path": "API path, e.g. /products/{id} (api Lambdas only)",
+    "dynamodb": "Accesses the DynamoDB table? (yes | no)",
+}
+
+
+def lambda_template_json(platform: Platform) -> dict[str, Any]:
+    """The lambda template's cookiecutter.json: defaults are the spec's first Lambda."""
+    answers = lambda_answers(platform, platform.lambdas.functions[0])
+    return {**answers, **LAMBDA_COMPUTED, "__prompts__": LAMBDA_PROMPTS}
+
+
+def infrastructure_template_json(platform: Platform) -> dict[str, Any]:
+    """The infrastructure template's cookiecutter.json."""
+    return infrastructure_answers(platform)
+
+
+def lambda_render_json(platform: Platform, name: str) -> dict[str, Any]:
+    """The cookiecutter.json that renders one spec Lambda without prompting."""
+    return {**lambda_answers(platform, platform.function(name)), **LAMBDA_COMPUTED}
+
+
+class AnswerError(ValueError):
+    """Answers that cannot make a valid repository; one line per problem."""
+
+
+def _environment_errors(context: dict[str, Any]) -> list[str]:
+    errors = []
+    for env in context["_platform"]["env_names"]:
+        for key, check in ((f"{env}_region", check_region), (f"{env}_account_id", check_account_id)):
+            try:
+                check(str(context.get(key, "")))
+            except ValueError as error:
+                errors.append(f"{key}: {error}")
+    return errors
+
+
+ANSWER_FIELDS = {"name": "lambda_name"}
+
+
+def validate_lambda_answers(context: dict[str, Any]) -> LambdaFunction:
+    """The Lambda the answers describe, or AnswerError naming each bad answer."""
+    errors = _environment_errors(context)
+    if context.get("dynamodb") not in ("yes", "no"):
+        errors.append(f"dynamodb: expected yes or no, found {context.get('dynamodb')!r}")
+    is_api = context.get("kind") == Kind.API.value
+    method = str(context.get("http_method") or "").upper() or None
+    if is_api and method not in HTTP_METHODS:
+        errors.append(f"http_method: expected one of {', '.join(HTTP_METHODS)}, found {context.get('http_method')!r}")
+    data = {
+        "name": context.get("lambda_name", ""),
+        "kind": context.get("kind", ""),
+        "operation": context.get("operation", ""),
+        "dynamodb": context.get("dynamodb") == "yes",
+        "http_method": method if is_api else None,
+        "path": (context.get("path") or None) if is_api else None,
+    }
+    function = None
+    try:
+        function = LambdaFunction.model_validate(data)
+    except ValidationError as error:
+        for line in describe_errors("", error).splitlines():
+            field, _, message = line.removeprefix(": ").partition(": ")
+            field = ANSWER_FIELDS.get(field, field)
+            errors.append(message if field == "(top level)" else f"{field}: {message}")
+    if errors:
+        raise AnswerError("\n".join(errors))
+    assert function is not None
+    return function
+
+
+def validate_infrastructure_answers(context: dict[str, Any]) -> None:
+    """Raise AnswerError when an env's region or account id is not valid."""
+    errors = _environment_errors(context)
+    if not str(context.get("repo_name", "")).strip():
+        errors.append("repo_name: expected a repository name, found ''")
+    if errors:
+        raise AnswerError("\n".join(errors))

@@ -1,0 +1,73 @@
+"""Files both templates share, rendered by the post-generation hook.
+
+Cookiecutter renders a file once; the deploy workflows, tfvars and backend settings exist once
+per environment, and the environments come from the spec. Keeping these files in one shared
+folder means the two templates cannot drift apart in how they deploy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from conformance.paths import TEMPLATES
+from conformance.platform.model import deploy_role_arn
+
+SHARED = TEMPLATES / "_shared"
+COMMON = SHARED / "common"
+PER_ENV = SHARED / "per_env"
+ENV_TOKEN = "__env__"
+
+
+def _jinja() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(SHARED)),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def environment_values(context: dict[str, Any], env: str) -> dict[str, Any]:
+    """One env as the per-env files see it: spec settings plus the region/account answers."""
+    platform = context["_platform"]
+    settings = dict(platform["environments"][env])
+    account_id = str(context[f"{env}_account_id"])
+    settings.update(
+        region=context[f"{env}_region"],
+        account_id=account_id,
+        deploy_role_arn=deploy_role_arn(platform["github"]["deploy_role"], env, account_id),
+    )
+    return settings
+
+
+def _sources(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def render_shared_files(context: dict[str, Any], project: Path) -> list[Path]:
+    """Write the common files and every per-env file into `project`; return what was written."""
+    jinja = _jinja()
+    repo_kind = "lambda" if "lambda_name" in context else "infrastructure"
+    base = {"cookiecutter": context, "repo_kind": repo_kind}
+    written = []
+    for source in _sources(COMMON):
+        relative = source.relative_to(COMMON)
+        text = jinja.get_template(source.relative_to(SHARED).as_posix()).render(base)
+        written.append(_write(project / relative, text))
+    for env in context["_platform"]["env_names"]:
+        values = {**base, "env": environment_values(context, env)}
+        for source in _sources(PER_ENV):
+            relative = Path(str(source.relative_to(PER_ENV)).replace(ENV_TOKEN, env))
+            text = jinja.get_template(source.relative_to(SHARED).as_posix()).render(values)
+            written.append(_write(project / relative, text))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

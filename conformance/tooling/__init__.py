@@ -1,0 +1,1 @@
+"""External tools the project drives (Terraform), found and configured once."""

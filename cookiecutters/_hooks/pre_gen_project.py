@@ -1,0 +1,13 @@
+"""Validate the answers before anything is written (the logic lives in conformance.generate.hooks)."""
+
+import json
+import sys
+from pathlib import Path
+
+CONTEXT = json.loads(r"""{{ cookiecutter | tojson }}""")
+sys.path.insert(0, str(Path(r"""{{ cookiecutter._repo_dir }}""").resolve().parents[1]))
+try:
+    from conformance.generate.hooks import pre_generate
+except ImportError as error:
+    sys.exit(f"error: the BBWS project is not importable ({error}); run `pip install -e .` in its checkout")
+sys.exit(pre_generate(CONTEXT))

@@ -1,0 +1,3 @@
+bucket         = "{{ env.state_bucket }}"
+region         = "{{ env.region }}"
+dynamodb_table = "{{ env.lock_table }}"

@@ -1,0 +1,69 @@
+"""Deploy workflows: dispatch, OIDC into the env's account, sit gate, prod confirmation, pinned."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+BIN = Path(sys.executable).parent
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def load_workflow(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["on"] = data.pop(True, data.get("on"))  # PyYAML reads the key `on` as True
+    return data
+
+
+def test_every_workflow_validates_against_githubs_schema(fleet: Path, repo_name: str) -> None:
+    files = sorted(str(p) for p in (fleet / repo_name / ".github" / "workflows").glob("*.yml"))
+    result = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *files],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_offline_reports_nothing(fleet: Path, repo_name: str) -> None:
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--persona", "pedantic", str(fleet / repo_name / ".github" / "workflows")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+@pytest.mark.parametrize("env", ["dev", "sit", "prod"])
+def test_deploy_workflow_shape(fleet: Path, repo_name: str, env: str, platform) -> None:
+    spec = platform.environments[env]
+    workflow = load_workflow(fleet / repo_name / ".github" / "workflows" / f"deploy-{env}.yml")
+    assert "workflow_dispatch" in workflow["on"]
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    steps = job["steps"]
+    uses = [s["uses"] for s in steps if "uses" in s]
+    assert all(PINNED.match(u) for u in uses), uses
+    (aws,) = [s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    assert aws["with"]["role-to-assume"].startswith(f"arn:aws:iam::{spec.account_id}:role/")
+    assert aws["with"]["aws-region"] == spec.region
+    assert job.get("environment") == spec.approval_environment
+    inputs = (workflow["on"]["workflow_dispatch"] or {}).get("inputs", {})
+    if spec.confirmation:
+        assert inputs["confirm"]["required"] is True
+        first = steps[0]
+        assert "${{ inputs.confirm }}" in str(first.get("env")) and spec.confirmation in first["run"]
+        assert "exit 1" in first["run"]
+    else:
+        assert "confirm" not in inputs
+    tf_steps = [s.get("run", "") for s in steps]
+    assert any(f"environments/{env}.backend.hcl" in r for r in tf_steps)
+    assert any(f"-var-file=environments/{env}.tfvars" in r for r in tf_steps)
