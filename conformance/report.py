@@ -1,0 +1,71 @@
+"""Reports: the JSON document and the Markdown summary (fit for $GITHUB_STEP_SUMMARY)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+OUTCOMES = ("passed", "failed", "skipped", "error")
+SYMBOL = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥"}
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for result in results:
+        counts[result["outcome"]] = counts.get(result["outcome"], 0) + 1
+    return counts
+
+
+def write_json(path: Path, results: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"summary": summary(results), "results": results}
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def _cell(outcomes: list[tuple[str | None, str]]) -> str:
+    worst = next((o for o in ("error", "failed", "passed", "skipped") if any(x == o for _, x in outcomes)), "skipped")
+    if worst in ("failed", "error"):
+        envs = sorted({env or "all" for env, x in outcomes if x == worst})
+        return f"{SYMBOL[worst]} {', '.join(envs)}"
+    return SYMBOL[worst]
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """A table of criteria by repository, then every failure spelled out."""
+    counts = summary(results)
+    repos = sorted({r["repo"] for r in results if r["repo"]})
+    grid: dict[str, dict[str, list[tuple[str | None, str]]]] = defaultdict(lambda: defaultdict(list))
+    titles: dict[str, str] = {}
+    for result in results:
+        grid[result["criterion"]][result["repo"]].append((result["env"], result["outcome"]))
+        titles[result["criterion"]] = result["title"]
+    lines = [
+        "## Conformance",
+        "",
+        " · ".join(f"{counts[o]} {o}" for o in OUTCOMES),
+        "",
+        "| criterion | " + " | ".join(r.removeprefix("2_1_bbws_") for r in repos) + " |",
+        "|---|" + "---|" * len(repos),
+    ]
+    for criterion in grid:
+        row = [_cell(grid[criterion][repo]) if repo in grid[criterion] else "" for repo in repos]
+        lines.append(f"| `{criterion}` {titles[criterion]} | " + " | ".join(row) + " |")
+    failures = [r for r in results if r["outcome"] in ("failed", "error")]
+    if failures:
+        lines += ["", "### Failures", ""]
+        for result in failures:
+            env = f" ({result['env']})" if result["env"] else ""
+            detail = result["message"].replace("\n", "\n  ")
+            lines.append(f"- **{result['criterion']}** {result['repo']}{env}: {detail}")
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(path: Path, results: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # GitHub's step summary file is shared by the job's steps: add to it, replace anything else.
+    mode = "a" if str(path) == os.environ.get("GITHUB_STEP_SUMMARY") else "w"
+    with path.open(mode, encoding="utf-8") as out:
+        out.write(markdown(results))

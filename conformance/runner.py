@@ -1,0 +1,74 @@
+"""Plan and run criteria over a fleet: plain Python, so it is testable without pytest.
+
+A case is one criterion for one repository (and one environment when the criterion is per
+environment). A missing repository fails once, under REPO-PRESENT; its other cases skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from conformance.criteria.base import Criterion, Problem
+from conformance.criteria.hcl_checks import Stop
+from conformance.evidence.evaluate import Unresolvable
+from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.platform.model import LambdaFunction, Platform
+
+PRESENT = "REPO-PRESENT"
+
+
+@dataclass(frozen=True)
+class Case:
+    criterion: Criterion
+    repo: str
+    env: str | None
+    function: LambdaFunction | None
+
+    @property
+    def id(self) -> str:
+        return f"{self.criterion.id}[{self.repo}{'-' + self.env if self.env else ''}]"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # passed | failed | skipped
+    message: str = ""
+
+
+def repositories(platform: Platform) -> list[tuple[str, LambdaFunction | None]]:
+    return [(platform.infrastructure.repo, None)] + [(platform.lambda_repo(f), f) for f in platform.lambdas.functions]
+
+
+def plan_cases(platform: Platform, criteria: Iterable[Criterion], envs: list[str]) -> list[Case]:
+    cases = []
+    for criterion in criteria:
+        for repo, function in repositories(platform):
+            probe = RepoView(None, repo, None, function)  # type: ignore[arg-type]
+            if not criterion.applies_to(probe):
+                continue
+            for env in envs if criterion.per_env else [None]:
+                cases.append(Case(criterion, repo, env, function))
+    return cases
+
+
+def run_case(case: Case, evidence: FleetEvidence) -> Outcome:
+    if not evidence.exists(case.repo):
+        if case.criterion.id == PRESENT:
+            return Outcome(
+                "failed", f"{case.repo}: {PRESENT}: expected the repository under {evidence.root}, found none"
+            )
+        return Outcome("skipped", f"{case.repo} is missing (reported once under {PRESENT})")
+    check = case.criterion.static
+    if check is None:
+        return Outcome("skipped", f"{case.criterion.id} has no static check")
+    view = RepoView(evidence, case.repo, case.env, case.function)
+    try:
+        problems = check(view, evidence)
+    except Stop as stop:
+        problems = stop.problems
+    except Unresolvable as error:
+        problems = [Problem(str(error.location or case.repo), str(error).replace(f" at {error.location}", ""))]
+    if problems:
+        return Outcome("failed", "\n".join(p.render(case.criterion.id) for p in problems))
+    return Outcome("passed")
