@@ -24,6 +24,18 @@ def sync_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+def list_criteria(args: argparse.Namespace) -> int:
+    """The catalogue as a Markdown table: ID, title, requirement, scope, files read."""
+    from conformance.catalogue import CRITERIA
+
+    print("| ID | title | requirement | applies to | reads |")
+    print("|---|---|---|---|---|")
+    for c in CRITERIA:
+        scope = c.scope.value + (", per env" if c.per_env else "")
+        print(f"| {c.id} | {c.title} | {c.requirement.value} | {scope} | {', '.join(c.files)} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance")
     parser.add_argument("--platform", default=DEFAULT_PLATFORM, help="platform spec (default: %(default)s)")
@@ -31,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     sync = commands.add_parser("sync-templates", help="derive the templates' cookiecutter.json from the spec")
     sync.add_argument("--check", action="store_true", help="only report files that are out of date")
     sync.set_defaults(run=sync_templates)
+    criteria = commands.add_parser("criteria", help="list every criterion the suite checks")
+    criteria.set_defaults(run=list_criteria)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

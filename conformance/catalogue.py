@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from conformance.criteria import infrastructure
+from conformance.criteria import (
+    backend,
+    infrastructure,
+    lambda_function,
+    remote_state,
+    repo_files,
+    terraform_cli,
+    workflows,
+)
 from conformance.criteria.base import Criterion
 
 CRITERIA: list[Criterion] = [
+    *repo_files.CRITERIA,
     *infrastructure.CRITERIA,
+    *remote_state.CRITERIA,
+    *lambda_function.CRITERIA,
+    *backend.CRITERIA,
+    *workflows.CRITERIA,
+    *terraform_cli.CRITERIA,
 ]
 
 

@@ -123,7 +123,8 @@ def conformance_evidence(pytestconfig: pytest.Config) -> FleetEvidence:
     """The session's one reader of the repositories: every file parsed once."""
     from conformance.evidence.fleet import FleetEvidence
 
-    return FleetEvidence(repos_root(pytestconfig), load_spec(pytestconfig))
+    options = {"terraform": pytestconfig.getoption("--terraform")}
+    return FleetEvidence(repos_root(pytestconfig), load_spec(pytestconfig), options)
 
 
 class Reporter:

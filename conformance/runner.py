@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from conformance.criteria.base import Criterion, Problem
+from conformance.criteria.base import Criterion, Problem, SkipCase
 from conformance.criteria.hcl_checks import Stop
 from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
@@ -48,7 +48,8 @@ def plan_cases(platform: Platform, criteria: Iterable[Criterion], envs: list[str
             if not criterion.applies_to(probe):
                 continue
             for env in envs if criterion.per_env else [None]:
-                cases.append(Case(criterion, repo, env, function))
+                if env is None or criterion.env_applies is None or criterion.env_applies(platform, env):
+                    cases.append(Case(criterion, repo, env, function))
     return cases
 
 
@@ -67,6 +68,8 @@ def run_case(case: Case, evidence: FleetEvidence) -> Outcome:
         problems = check(view, evidence)
     except Stop as stop:
         problems = stop.problems
+    except SkipCase as reason:
+        return Outcome("skipped", str(reason))
     except Unresolvable as error:
         problems = [Problem(str(error.location or case.repo), str(error).replace(f" at {error.location}", ""))]
     if problems:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from conformance.evidence.fleet import FleetEvidence, RepoView
+    from conformance.platform.model import Platform
 
 
 class Scope(StrEnum):
@@ -37,6 +38,10 @@ class Requirement(StrEnum):
     LAMBDA_DATA = "Each Lambda repository / terraform/data.tf reads the infrastructure state"
     BACKEND = "Each Lambda repository / Backend: S3 state with locking, a separate key per repository"
     GIT = "Each Lambda repository / Every repository: a git repository with at least one commit"
+
+
+class SkipCase(Exception):
+    """A check that cannot run here (a tool missing, a feature switched off): skipped with the reason."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ class Criterion:
     static: StaticCheck | None = None
     per_env: bool = True
     applies: Callable[[RepoView], bool] | None = None
+    env_applies: Callable[[Platform, str], bool] | None = None
 
     def applies_to(self, repo: RepoView) -> bool:
         if self.scope is Scope.INFRASTRUCTURE and not repo.is_infrastructure:

@@ -35,9 +35,11 @@ class YamlFailure:
 class FleetEvidence:
     """Cached reads of the repositories under `root`."""
 
-    def __init__(self, root: Path, platform: Platform) -> None:
+    def __init__(self, root: Path, platform: Platform, options: dict[str, Any] | None = None) -> None:
         self.root = root
         self.platform = platform
+        self.options = options or {}
+        self.scratch: dict[tuple[str, ...], Any] = {}  # per-run helpers (e.g. terraform's CLI config)
         self.parse_counts: Counter[str] = Counter()
         self._cache: dict[tuple[str, ...], Any] = {}
 

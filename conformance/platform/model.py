@@ -349,8 +349,16 @@ class Lambdas(Strict):
     memory_mb: int = Field(ge=128, le=10240)
     timeout_seconds: int = Field(ge=1, le=900)
     batch_size: int = Field(ge=1, le=10000)
+    required_locals: tuple[str, ...]
     remote_state_locals: dict[str, str]
     functions: tuple[LambdaFunction, ...]
+
+    @model_validator(mode="after")
+    def _required_locals_listed(self) -> Lambdas:
+        for name in self.required_locals:
+            if name not in self.remote_state_locals:
+                raise ValueError(f"required_locals: expected a key of remote_state_locals, found {name!r}")
+        return self
 
     @field_validator("repo")
     @classmethod

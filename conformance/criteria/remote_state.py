@@ -1,0 +1,166 @@
+"""terraform/data.tf: the Lambda repos read the infrastructure state, and the outputs exist."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
+from conformance.criteria.hcl_checks import Stop, describe, parse_failures
+from conformance.evidence.evaluate import Evaluator, Ref, Unresolvable
+from conformance.evidence.evaluate import Scope as EvalScope
+from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.evidence.hcl import Attribute, Block
+
+DATA_SOURCE = "infrastructure"
+OUTPUT_REFERENCE = re.compile(r"data\.terraform_remote_state\.(\w+)\.outputs\.(\w+)")
+PROBE = "zzprobe"
+REMOTE_OUTPUTS = f"data.terraform_remote_state.{DATA_SOURCE}.outputs"
+
+
+def remote_state_block(view: RepoView) -> Block:
+    blocks = [b for b in view.module.data_sources("terraform_remote_state") if b.labels[1] == DATA_SOURCE]
+    if not blocks:
+        if view.module.failures:
+            raise Stop(*parse_failures(view))
+        raise Stop(
+            Problem(view.where("terraform/data.tf"), expected(f'data "terraform_remote_state" "{DATA_SOURCE}"', "none"))
+        )
+    return blocks[0]
+
+
+def evaluate(view: RepoView, attribute: Attribute, **overrides: Any) -> Any:
+    variables = {**view.values.variables, **overrides}
+    try:
+        return Evaluator(EvalScope(variables, view.module.locals)).attribute(attribute)
+    except Unresolvable as error:
+        raise Stop(Problem(str(error.location), str(error).replace(f" at {error.location}", ""))) from None
+
+
+def config_entry(view: RepoView, block: Block, name: str) -> tuple[Attribute, Any]:
+    """The `config` map's entry as its own attribute, so it can be evaluated with other variables."""
+    config = block.body.attributes.get("config")
+    if config is None:
+        raise Stop(Problem(str(block.location), expected("a config = { bucket, key, region } map", "none")))
+    value = view.values.value(config)
+    if not isinstance(value, dict) or name not in value:
+        raise Stop(Problem(str(config.location), f"config.{name}: {expected('a value', 'none')}"))
+    return config, value[name]
+
+
+def remote_state(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    block = remote_state_block(view)
+    problems = []
+    backend = block.body.attributes.get("backend")
+    backend_value = view.values.value(backend) if backend else None
+    if backend_value != "s3":
+        problems.append(Problem(str(block.location), f"backend: {expected(repr('s3'), describe(backend_value))}"))
+    assert view.env is not None
+    spec = view.platform.environments[view.env]
+    wanted = {
+        "bucket": view.platform.state_bucket(view.env),
+        "key": view.platform.state_key(view.platform.infrastructure.repo),
+        "region": spec.region,
+    }
+    for name, value in wanted.items():
+        config, found = config_entry(view, block, name)
+        if found != value:
+            problems.append(Problem(str(config.location), f"config.{name}: {expected(repr(value), describe(found))}"))
+    # "by variable, never a fixed env": the bucket and region must follow the variables.
+    config = block.body.attributes["config"]
+    probed = evaluate(view, config, environment=PROBE, aws_region=PROBE)
+    if isinstance(probed, dict):
+        if probed.get("bucket") == wanted["bucket"]:
+            problems.append(
+                Problem(str(config.location), expected("config.bucket built from var.environment", "a fixed bucket"))
+            )
+        if probed.get("region") == wanted["region"]:
+            problems.append(Problem(str(config.location), expected("config.region = var.aws_region", "a fixed region")))
+    return problems
+
+
+def output_of(value: Any) -> str | None:
+    if isinstance(value, Ref):
+        match = OUTPUT_REFERENCE.fullmatch(value.address)
+        if match and match.group(1) == DATA_SOURCE:
+            return match.group(2)
+    return None
+
+
+def remote_state_locals(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    remote_state_block(view)
+    wanted = {name: view.platform.lambdas.remote_state_locals[name] for name in view.platform.lambdas.required_locals}
+    locals_ = view.module.locals
+    problems = []
+    for name, output in wanted.items():
+        attribute = locals_.get(name)
+        if attribute is None:
+            problems.append(
+                Problem(
+                    view.where("terraform/data.tf"), f"local.{name}: {expected(f'outputs.{output}', 'no such local')}"
+                )
+            )
+            continue
+        found = output_of(view.values.value(attribute))
+        if found != output:
+            problems.append(
+                Problem(
+                    str(attribute.location),
+                    f"local.{name}: {expected(f'{REMOTE_OUTPUTS}.{output}', attribute.text)}",
+                )
+            )
+    return problems
+
+
+def contract(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """Every output the Lambda repo names exists in the infrastructure repo's outputs.tf."""
+    infrastructure = evidence.module(view.platform.infrastructure.repo)
+    if not evidence.exists(view.platform.infrastructure.repo):
+        raise Stop(Problem(view.platform.infrastructure.repo, expected("the infrastructure repository", "none")))
+    available = set(infrastructure.outputs)
+    problems = []
+    for file in view.module.files:
+        text = evidence.text(view.name, file.removeprefix(f"{view.name}/")) or ""
+        for number, line in enumerate(text.splitlines(), 1):
+            for match in OUTPUT_REFERENCE.finditer(line):
+                if match.group(1) == DATA_SOURCE and match.group(2) not in available:
+                    problems.append(
+                        Problem(
+                            f"{file}:{number}",
+                            expected(
+                                f"an output of {view.platform.infrastructure.repo}/terraform/outputs.tf", match.group(2)
+                            ),
+                        )
+                    )
+    return problems
+
+
+D = Requirement.LAMBDA_DATA
+FILES = ("terraform/data.tf", "terraform/environments/{env}.tfvars")
+CRITERIA = [
+    Criterion(
+        "LAMBDA-REMOTE-STATE",
+        "data.tf reads the env's infrastructure state (bucket by variable)",
+        D,
+        Scope.LAMBDA,
+        FILES,
+        remote_state,
+    ),
+    Criterion(
+        "LAMBDA-REMOTE-STATE-LOCALS",
+        "The required locals come from the infrastructure outputs",
+        D,
+        Scope.LAMBDA,
+        FILES,
+        remote_state_locals,
+    ),
+    Criterion(
+        "LAMBDA-OUTPUT-CONTRACT",
+        "Every output a Lambda repo names exists in the infrastructure outputs.tf",
+        D,
+        Scope.LAMBDA,
+        ("terraform/*.tf", "<infrastructure>/terraform/outputs.tf"),
+        contract,
+        per_env=False,
+    ),
+]

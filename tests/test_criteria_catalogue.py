@@ -1,0 +1,55 @@
+"""The catalogue covers every [criterion] line of the requirement, with stable, unique IDs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conformance.__main__ import main
+from conformance.catalogue import CRITERIA
+from conformance.criteria.base import Requirement
+from conformance.paths import PROJECT_ROOT
+
+REQUIREMENT = PROJECT_ROOT.parent / "shared" / "spec" / "platform-requirements.md"
+
+
+def criterion_lines() -> list[tuple[str, str]]:
+    """(section, first words) of every line marked [criterion] in the requirement."""
+    found = []
+    section = ""
+    for line in REQUIREMENT.read_text(encoding="utf-8").splitlines():
+        if line.startswith("### "):
+            section = line.removeprefix("### ")
+        elif "[criterion]" in line and section:
+            found.append((section, line.split("[criterion]")[0].replace("*", "").replace("`", "").strip()))
+    return found
+
+
+@pytest.mark.skipif(not REQUIREMENT.is_file(), reason=f"the requirement is not beside the project ({REQUIREMENT})")
+def test_every_criterion_line_maps_to_a_requirement_member_with_checks() -> None:
+    lines = criterion_lines()
+    assert len(lines) == 8, lines
+    used = {c.requirement for c in CRITERIA}
+    for section, words in lines:
+        matches = [
+            r for r in Requirement if r.value.split(" / ")[0] in section and r.value.split(" / ")[1].startswith(words)
+        ]
+        assert matches, f"no Requirement member for {section} / {words}"
+        assert set(matches) & used, f"no criterion checks {section} / {words}"
+
+
+def test_ids_are_unique_and_readable() -> None:
+    ids = [c.id for c in CRITERIA]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[A-Z]+(-[A-Z0-9]+)+", i) for i in ids), ids
+
+
+def test_every_criterion_has_a_static_check_and_a_title() -> None:
+    assert all(c.static is not None and c.title and c.files for c in CRITERIA)
+
+
+def test_the_catalogue_command_lists_every_id(capsys) -> None:
+    assert main(["criteria"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"| {c.id} |" in out for c in CRITERIA)
