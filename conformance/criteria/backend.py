@@ -26,6 +26,21 @@ def backend_files(view: RepoView, evidence: FleetEvidence) -> list[str]:
     return found
 
 
+BACKEND_FLAG = re.compile(r"""-backend-config[= ]["']?(\w+)=([^"'\s]+)""")
+
+
+def workflow_backend_flags(view: RepoView, evidence: FleetEvidence) -> dict[str, tuple[Any, str]]:
+    """`terraform init -backend-config=key=value` flags in the env's deploy workflow."""
+    relative = f".github/workflows/deploy-{view.env}.yml"
+    text = evidence.text(view.name, relative) or ""
+    found: dict[str, tuple[Any, str]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if "terraform" in line and "init" in line:
+            for key, raw in BACKEND_FLAG.findall(line):
+                found[key] = ({"true": True, "false": False}.get(raw, raw), view.where(relative, number))
+    return found
+
+
 def backend_settings(view: RepoView, evidence: FleetEvidence) -> tuple[str, dict[str, tuple[Any, str]]]:
     """(backend type, setting -> (value, where)) with the env's partial config merged in."""
     block = view.module.backend()
@@ -46,6 +61,8 @@ def backend_settings(view: RepoView, evidence: FleetEvidence) -> tuple[str, dict
                 raise Stop(Problem(f"{where}:{attribute.location.line}", str(error))) from None
 
     take(block.body.attributes, block.location.file)
+    for name, (setting, where) in workflow_backend_flags(view, evidence).items():
+        settings[name] = (setting, where)
     for relative in backend_files(view, evidence):
         body = evidence.hcl(view.name, relative)
         if isinstance(body, ParseFailure):

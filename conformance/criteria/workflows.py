@@ -16,6 +16,8 @@ from conformance.platform.model import Platform
 CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials@"
 ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]+$")
 PINNED = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+# How a step fails in shell, Python or github-script.
+FAILS = re.compile(r"\bexit [1-9]|\bfalse\b|\bsys\.exit\((?!0\))|\braise\b|core\.setFailed")
 
 
 def workflow_path(env: str) -> str:
@@ -124,9 +126,7 @@ def checks_confirmation(step: dict[str, Any], inputs: list[str], confirmation: s
     """A step that reads a dispatch input, compares it with the confirmation text and fails otherwise."""
     text = json.dumps({k: step.get(k) for k in ("env", "run", "if", "with")})
     reads_input = any(re.search(rf"(github\.event\.)?inputs\.{re.escape(i)}\b", text) for i in inputs)
-    fails = bool(
-        re.search(r"\bexit [1-9]|\bfalse\b|core\.setFailed", str(step.get("run", "")) + str(step.get("with", "")))
-    )
+    fails = bool(FAILS.search(str(step.get("run", "")) + str(step.get("with", ""))))
     return reads_input and confirmation in text and fails
 
 
