@@ -1,0 +1,1 @@
+"""Pydantic models: the Product and the change events carried by the queue."""

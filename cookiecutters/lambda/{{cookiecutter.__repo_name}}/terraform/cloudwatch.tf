@@ -1,0 +1,9 @@
+# The function's log group, created before the function (see depends_on in lambda.tf) so that
+# Terraform owns it and its retention, instead of Lambda creating one that never expires.
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/{{ cookiecutter.__function_name }}"
+  retention_in_days = var.log_retention_days
+}
+
+# No alarm here: the alert topic and the alarm thresholds belong to the infrastructure
+# repository, and its topic is not among the outputs this repository reads (data.tf).

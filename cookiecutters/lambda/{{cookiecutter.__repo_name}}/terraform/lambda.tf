@@ -1,0 +1,47 @@
+{%- set platform = cookiecutter._platform %}
+{%- set op = cookiecutter.operation %}
+{%- set ns = namespace() %}
+{#- The locals of data.tf this file reads, found by the resource attribute their output exports. #}
+{%- for local_name, output in platform.lambdas.remote_state_locals.items() %}
+{%- if platform.outputs[output] == 'table.name' %}{% set ns.table_name = local_name %}{% endif %}
+{%- if platform.outputs[output] == 'queue.url' %}{% set ns.queue_url = local_name %}{% endif %}
+{%- if platform.outputs[output] == 'audit_bucket.bucket' %}{% set ns.audit_bucket = local_name %}{% endif %}
+{%- endfor %}
+{%- set variables = [('ENVIRONMENT', 'var.environment'), ('LOG_LEVEL', '"INFO"')] %}
+{%- if cookiecutter.dynamodb == 'yes' %}
+{%- set variables = variables + [('TABLE_NAME', 'local.' ~ ns.table_name)] %}
+{%- endif %}
+{%- if op in ['create', 'update', 'delete'] or cookiecutter.kind == 'sqs' %}
+{%- set variables = variables + [('QUEUE_URL', 'local.' ~ ns.queue_url)] %}
+{%- endif %}
+{%- if op == 'audit' %}
+{%- set variables = variables + [('AUDIT_BUCKET', 'local.' ~ ns.audit_bucket)] %}
+{%- endif %}
+{%- set width = variables | map('first') | map('length') | max -%}
+# The function. Its code is the zip scripts/package_lambda.py builds (src/ as a package at the
+# zip root, dependencies beside it), hence the handler src.handler.handler.
+resource "aws_lambda_function" "this" {
+  function_name    = "{{ cookiecutter.__function_name }}"
+  description      = "{% if cookiecutter.kind == 'api' %}{{ cookiecutter.http_method | upper }} {{ cookiecutter.path }} of the product API ({{ op }}){% else %}Consumer of the product change queue ({{ op }}){% endif %}"
+  role             = data.aws_iam_role.execution.arn
+  runtime          = "{{ platform.lambdas.runtime }}"
+  handler          = "src.handler.handler"
+  filename         = var.lambda_zip_path
+  source_code_hash = filebase64sha256(var.lambda_zip_path)
+  memory_size      = {{ platform.lambdas.memory_mb }}
+  timeout          = {{ platform.lambdas.timeout_seconds }}
+
+  environment {
+    variables = {
+{%- for name, value in variables %}
+      {{ name.ljust(width) }} = {{ value }}
+{%- endfor %}
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this]
+}
