@@ -29,7 +29,7 @@ def report(plan: RepoPlan, result: RepoResult) -> None:
     if result.error:
         print(f"FAILED  {plan.name}: {result.error}", file=sys.stderr)
     else:
-        print(f"created {plan.name:<36} {plan.summary:<28} {result.seconds:5.2f} s")
+        print(f"created {plan.name:<36} {plan.summary:<34} {result.seconds:5.2f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
