@@ -25,14 +25,18 @@ def sync_templates(args: argparse.Namespace) -> int:
 
 
 def list_criteria(args: argparse.Namespace) -> int:
-    """The catalogue as a Markdown table: ID, title, requirement, scope, files read."""
-    from conformance.catalogue import CRITERIA
+    """The catalogue as a Markdown table: ID, title, requirement, scope, files read, AWS reads (live)."""
+    from conformance.catalogue import ALL_CRITERIA
 
-    print("| ID | title | requirement | applies to | reads |")
-    print("|---|---|---|---|---|")
-    for c in CRITERIA:
+    platform = load_platform(args.platform)
+    functions = [None, *platform.lambdas.functions]
+    print("| ID | title | requirement | applies to | reads | live reads |")
+    print("|---|---|---|---|---|---|")
+    for c in ALL_CRITERIA:
         scope = c.scope.value + (", per env" if c.per_env else "")
-        print(f"| {c.id} | {c.title} | {c.requirement.value} | {scope} | {', '.join(c.files)} |")
+        files = ", ".join(c.files) if c.static else ""
+        live = sorted({str(r) for f in functions for r in c.live_reads(platform, f)}) if c.live_reads else []
+        print(f"| {c.id} | {c.title} | {c.requirement.value} | {scope} | {files} | {', '.join(live)} |")
     return 0
 
 

@@ -1,4 +1,9 @@
-"""Every criterion the suite knows, in report order. Adding a criterion is adding it here."""
+"""Every criterion the suite knows, in report order. Adding a criterion is adding it here.
+
+`CRITERIA` are the criteria with a static check (some also have a live one, under the same
+ID); `LIVE_ONLY` the facts that exist only once deployed. `LIVE_CRITERIA` is what a live run
+plans: every criterion with a live check, the account guard first.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from conformance.criteria import (
     backend,
     infrastructure,
     lambda_function,
+    live_only,
     remote_state,
     repo_files,
     terraform_cli,
@@ -23,6 +29,16 @@ CRITERIA: list[Criterion] = [
     *terraform_cli.CRITERIA,
 ]
 
+LIVE_ONLY: list[Criterion] = list(live_only.CRITERIA)
+
+ALL_CRITERIA: list[Criterion] = [*CRITERIA, *LIVE_ONLY]
+
+LIVE_CRITERIA: list[Criterion] = [
+    *(c for c in LIVE_ONLY if c.id == "LIVE-ACCOUNT"),
+    *(c for c in CRITERIA if c.live is not None),
+    *(c for c in LIVE_ONLY if c.id != "LIVE-ACCOUNT"),
+]
+
 
 def by_id() -> dict[str, Criterion]:
-    return {c.id: c for c in CRITERIA}
+    return {c.id: c for c in ALL_CRITERIA}

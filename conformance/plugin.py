@@ -1,8 +1,9 @@
 """The pytest plugin: options, fixtures, parametrisation and reports. The engine lives beside it.
 
 `pytest --pyargs conformance --repos-root DIR --env dev -m static` collects
-`conformance/test_criteria.py`, whose one test function is parametrised here with every
-(criterion, repository, environment) case of the catalogue.
+`conformance/test_criteria.py`, whose static test function is parametrised here with every
+(criterion, repository, environment) case of the catalogue; `-m live` runs its live test
+function, parametrised with every case that has a live check, against AWS (or `--endpoint-url`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import pytest
 
 if TYPE_CHECKING:
     from conformance.evidence.fleet import FleetEvidence
+    from conformance.live.session import LiveEvidence
     from conformance.platform.model import Platform
     from conformance.runner import Case
 
 CASE_FIXTURE = "conformance_case"
+LIVE_CASE_FIXTURE = "conformance_live_case"
 CASES_KEY = pytest.StashKey[dict[str, "Case"]]()
 ERROR_KEY = pytest.StashKey[str]()
+LIVE_KEY = pytest.StashKey["LiveEvidence"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +46,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("auto", "require", "off"),
         default="auto",
         help="run terraform fmt/validate checks: auto = where terraform is installed (default)",
+    )
+    group.addoption(
+        "--endpoint-url",
+        metavar="URL",
+        help="live checks: send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL works too",
     )
 
 
@@ -92,20 +101,22 @@ def repos_root(config: pytest.Config) -> Path:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if CASE_FIXTURE not in metafunc.fixturenames:
+    live = LIVE_CASE_FIXTURE in metafunc.fixturenames
+    if not live and CASE_FIXTURE not in metafunc.fixturenames:
         return
-    from conformance.catalogue import CRITERIA
-    from conformance.runner import plan_cases
+    from conformance.catalogue import CRITERIA, LIVE_CRITERIA
+    from conformance.runner import plan_cases, plan_live_cases
 
     config = metafunc.config
     try:
         repos_root(config)
         platform = load_spec(config)
-        cases = plan_cases(platform, CRITERIA, selected_envs(config, platform))
+        envs = selected_envs(config, platform)
+        cases = plan_live_cases(platform, LIVE_CRITERIA, envs) if live else plan_cases(platform, CRITERIA, envs)
     except OptionError as error:
         config.stash[ERROR_KEY] = str(error)
         cases = []
-    metafunc.parametrize(CASE_FIXTURE, cases, ids=[c.id for c in cases])
+    metafunc.parametrize(LIVE_CASE_FIXTURE if live else CASE_FIXTURE, cases, ids=[c.id for c in cases])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -114,8 +125,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     cases = config.stash[CASES_KEY]
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and CASE_FIXTURE in callspec.params:
-            cases[item.nodeid] = callspec.params[CASE_FIXTURE]
+        for fixture in (CASE_FIXTURE, LIVE_CASE_FIXTURE):
+            if callspec is not None and fixture in callspec.params:
+                cases[item.nodeid] = callspec.params[fixture]
 
 
 @pytest.fixture(scope="session")
@@ -125,6 +137,16 @@ def conformance_evidence(pytestconfig: pytest.Config) -> FleetEvidence:
 
     options = {"terraform": pytestconfig.getoption("--terraform")}
     return FleetEvidence(repos_root(pytestconfig), load_spec(pytestconfig), options)
+
+
+@pytest.fixture(scope="session")
+def conformance_live(pytestconfig: pytest.Config) -> LiveEvidence:
+    """The session's one reader of AWS: one boto3 session, each read made once, read-only."""
+    from conformance.live.session import LiveEvidence
+
+    evidence = LiveEvidence(load_spec(pytestconfig), endpoint_url=pytestconfig.getoption("--endpoint-url"))
+    pytestconfig.stash[LIVE_KEY] = evidence
+    return evidence
 
 
 class Reporter:
@@ -139,7 +161,7 @@ class Reporter:
         if case is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
             return
         outcome = "error" if report.when == "setup" and report.failed else report.outcome
-        self.results[report.nodeid] = {
+        result: dict[str, Any] = {
             "criterion": case.criterion.id,
             "title": case.criterion.title,
             "repo": case.repo,
@@ -147,7 +169,12 @@ class Reporter:
             "outcome": outcome,
             "message": report_message(report),
             "nodeid": report.nodeid,
+            "source": case.source,
         }
+        if case.source == "live":
+            properties = dict(report.user_properties)
+            result["drift"] = properties.get("conformance_problems", [])
+        self.results[report.nodeid] = result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         from conformance.report import write_json, write_markdown
@@ -157,6 +184,17 @@ class Reporter:
             write_json(Path(path), results)
         if path := self.config.getoption("--conformance-markdown"):
             write_markdown(Path(path), results)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """With -v, the AWS calls the live checks made, by operation."""
+        evidence = self.config.stash.get(LIVE_KEY, None)
+        if evidence is None or self.config.get_verbosity() < 1:
+            return
+        from conformance.live.session import summary_lines
+
+        terminalreporter.write_sep("-", "conformance: AWS calls")
+        for line in summary_lines(evidence.calls, evidence.retried):
+            terminalreporter.write_line(line)
 
 
 def report_message(report: pytest.TestReport) -> str:

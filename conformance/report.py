@@ -1,4 +1,10 @@
-"""Reports: the JSON document and the Markdown summary (fit for $GITHUB_STEP_SUMMARY)."""
+"""Reports: the JSON document and the Markdown summary (fit for $GITHUB_STEP_SUMMARY).
+
+Every result says where it comes from: `"source": "static"` (the repositories' files) or
+`"live"` (the deployed resources); a live result also lists its drift as data (`"drift"`:
+resource, expected, found, and the AWS call that showed it). In the Markdown table a live row
+is marked `(live)` beside the static row of the same criterion.
+"""
 
 from __future__ import annotations
 
@@ -33,14 +39,19 @@ def _cell(outcomes: list[tuple[str | None, str]]) -> str:
     return SYMBOL[worst]
 
 
+def _live(source: str) -> str:
+    return " (live)" if source == "live" else ""
+
+
 def markdown(results: list[dict[str, Any]]) -> str:
     """A table of criteria by repository, then every failure spelled out."""
     counts = summary(results)
     repos = sorted({r["repo"] for r in results if r["repo"]})
-    grid: dict[str, dict[str, list[tuple[str | None, str]]]] = defaultdict(lambda: defaultdict(list))
+    grid: dict[tuple[str, str], dict[str, list[tuple[str | None, str]]]] = defaultdict(lambda: defaultdict(list))
     titles: dict[str, str] = {}
     for result in results:
-        grid[result["criterion"]][result["repo"]].append((result["env"], result["outcome"]))
+        row = (result["criterion"], result.get("source", "static"))
+        grid[row][result["repo"]].append((result["env"], result["outcome"]))
         titles[result["criterion"]] = result["title"]
     lines = [
         "## Conformance",
@@ -50,16 +61,19 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "| criterion | " + " | ".join(r.removeprefix("2_1_bbws_") for r in repos) + " |",
         "|---|" + "---|" * len(repos),
     ]
-    for criterion in grid:
-        row = [_cell(grid[criterion][repo]) if repo in grid[criterion] else "" for repo in repos]
-        lines.append(f"| `{criterion}` {titles[criterion]} | " + " | ".join(row) + " |")
+    for criterion, source in grid:
+        cells = grid[criterion, source]
+        row = [_cell(cells[repo]) if repo in cells else "" for repo in repos]
+        label = f"`{criterion}`{_live(source)} {titles[criterion]}"
+        lines.append(f"| {label} | " + " | ".join(row) + " |")
     failures = [r for r in results if r["outcome"] in ("failed", "error")]
     if failures:
         lines += ["", "### Failures", ""]
         for result in failures:
             env = f" ({result['env']})" if result["env"] else ""
             detail = result["message"].replace("\n", "\n  ")
-            lines.append(f"- **{result['criterion']}** {result['repo']}{env}: {detail}")
+            source = _live(result.get("source", "static"))
+            lines.append(f"- **{result['criterion']}**{source} {result['repo']}{env}: {detail}")
     return "\n".join(lines) + "\n"
 
 

@@ -2,12 +2,18 @@
 
 A case is one criterion for one repository (and one environment when the criterion is per
 environment). A missing repository fails once, under REPO-PRESENT; its other cases skip.
+
+A live case is the same (criterion, repository, environment) checked against the deployed
+resources. Each cause of a failed read is reported once (see conformance.live.errors): a
+missing resource under the criterion that owns its existence, anything else by the first
+case that met it; the other cases skip, naming where it was reported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from conformance.criteria.base import Criterion, Problem, SkipCase
 from conformance.criteria.hcl_checks import Stop
@@ -15,7 +21,12 @@ from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.platform.model import LambdaFunction, Platform
 
+if TYPE_CHECKING:
+    from conformance.live.session import LiveEvidence
+
 PRESENT = "REPO-PRESENT"
+STATIC = "static"
+LIVE = "live"
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,7 @@ class Case:
     repo: str
     env: str | None
     function: LambdaFunction | None
+    source: str = STATIC
 
     @property
     def id(self) -> str:
@@ -34,6 +46,7 @@ class Case:
 class Outcome:
     status: str  # passed | failed | skipped
     message: str = ""
+    problems: tuple[Problem, ...] = ()
 
 
 def repositories(platform: Platform) -> list[tuple[str, LambdaFunction | None]]:
@@ -51,6 +64,51 @@ def plan_cases(platform: Platform, criteria: Iterable[Criterion], envs: list[str
                 if env is None or criterion.env_applies is None or criterion.env_applies(platform, env):
                     cases.append(Case(criterion, repo, env, function))
     return cases
+
+
+def plan_live_cases(platform: Platform, criteria: Iterable[Criterion], envs: list[str]) -> list[Case]:
+    """Every (criterion with a live check, repository, env): live checks are always per env."""
+    cases = []
+    for criterion in criteria:
+        if criterion.live is None:
+            continue
+        for repo, function in repositories(platform):
+            probe = RepoView(None, repo, None, function)  # type: ignore[arg-type]
+            if not criterion.applies_to(probe):
+                continue
+            for env in envs:
+                if criterion.env_applies is None or criterion.env_applies(platform, env):
+                    cases.append(Case(criterion, repo, env, function, LIVE))
+    return cases
+
+
+def run_live_case(case: Case, evidence: LiveEvidence) -> Outcome:
+    from conformance.live.errors import LiveError, Missing
+    from conformance.live.resources import LiveView
+
+    check = case.criterion.live
+    if check is None or case.env is None:
+        return Outcome("skipped", f"{case.criterion.id} has no live check")
+    live = evidence.env(case.env)
+    try:
+        live.require_account()  # before any other read: never a check against the wrong account
+        problems = check(LiveView(live, case.repo, case.function))
+    except Stop as stop:
+        problems = stop.problems
+    except SkipCase as reason:
+        return Outcome("skipped", str(reason))
+    except LiveError as error:
+        if isinstance(error, Missing):
+            if error.owner != case.criterion.id:
+                return Outcome("skipped", f"{error.resource} is missing (reported once under {error.owner})")
+        elif error.reported_by is not None and error.reported_by != case.id:
+            return Outcome("skipped", f"{error.line} (reported once under {error.reported_by})")
+        error.reported_by = case.id
+        problems = [error.problem()]
+    if problems:
+        message = "\n".join(p.render(case.criterion.id) for p in problems)
+        return Outcome("failed", message, tuple(problems))
+    return Outcome("passed")
 
 
 def run_case(case: Case, evidence: FleetEvidence) -> Outcome:

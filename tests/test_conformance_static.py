@@ -57,7 +57,8 @@ def test_the_suite_passes_on_the_generated_fleet_for_every_env(fleet: Path, tmp_
     assert report["summary"]["failed"] == 0 and report["summary"]["passed"] > 300
     assert {r["env"] for r in report["results"]} == {"dev", "sit", "prod", None}
     first = report["results"][0]
-    assert set(first) == {"criterion", "title", "repo", "env", "outcome", "message", "nodeid"}
+    assert set(first) == {"criterion", "title", "repo", "env", "outcome", "message", "nodeid", "source"}
+    assert {r["source"] for r in report["results"]} == {"static"}
 
 
 def test_each_file_is_parsed_once_whatever_the_number_of_checks(fleet: Path, platform) -> None:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
-from conformance.criteria.hcl_checks import Stop, describe, parse_failures
+from conformance.criteria.hcl_checks import Stop, describe, parse_failures, truthy
 from conformance.evidence.evaluate import Evaluator, Unresolvable
 from conformance.evidence.evaluate import Scope as EvalScope
 from conformance.evidence.fleet import FleetEvidence, RepoView
@@ -87,7 +87,7 @@ def backend_lock(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     _, settings = backend_settings(view, evidence)
     table, _ = settings.get("dynamodb_table", (None, ""))
     lockfile, _ = settings.get("use_lockfile", (None, ""))
-    if (isinstance(table, str) and table) or lockfile is True:
+    if (isinstance(table, str) and table) or truthy(lockfile):
         return []
     return [
         Problem(

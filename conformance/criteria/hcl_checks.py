@@ -73,7 +73,7 @@ def named(view: RepoView, resource_type: str, name: str, name_attribute: str = "
             return instance
         seen.append(str(actual))
     found = ", ".join(sorted(seen)) if seen else f"no {resource_type} at all"
-    raise Stop(Problem(f"{view.name}/terraform", expected(f"a {resource_type} named {name!r}", found)))
+    raise Stop(Problem(f"{view.name}/terraform", expected(f"an {resource_type} named {name!r}", found)))
 
 
 def refers_to(reference: Any, instance: Instance) -> bool:
@@ -81,6 +81,11 @@ def refers_to(reference: Any, instance: Instance) -> bool:
     if isinstance(reference, Template) and len(reference.parts) == 1:
         reference = reference.parts[0]
     return isinstance(reference, Ref) and reference.target == instance.block.address
+
+
+def truthy(value_: Any) -> bool:
+    """Terraform converts the strings "true"/"false" to bools where a bool is expected."""
+    return value_ is True or (isinstance(value_, str) and value_.lower() == "true")
 
 
 def describe(value_: Any) -> str:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
+import json
+from collections.abc import Iterable
+from contextlib import suppress
+
+from conformance.criteria.base import Criterion, Problem, Read, Requirement, Scope, expected, reads
 from conformance.criteria.hcl_checks import check_equal, instances_of, named, value, where
 from conformance.criteria.remote_state import REMOTE_OUTPUTS, output_of
 from conformance.evidence.evaluate import Ref
 from conformance.evidence.fleet import FleetEvidence, RepoView
-from conformance.platform.model import Kind
+from conformance.live import apigateway as apigateway_live
+from conformance.live import lambda_ as lambda_live
+from conformance.live import sqs as sqs_live
+from conformance.live.errors import Missing
+from conformance.live.resources import LiveView
+from conformance.platform.model import Kind, LambdaFunction, Operation, Platform
 
 
 def function(view: RepoView, _: FleetEvidence) -> list[Problem]:
@@ -58,6 +67,109 @@ def sqs_trigger(view: RepoView, _: FleetEvidence) -> list[Problem]:
     return problems
 
 
+# -- live: the deployed functions --------------------------------------------------------------
+
+CONFIG = "get_function_configuration"
+
+
+def needs_queue(function: LambdaFunction) -> bool:
+    """Functions that publish product changes, or consume them, are given the queue's URL."""
+    return function.publishes_changes or function.kind is Kind.SQS
+
+
+def function_live(view: LiveView) -> list[Problem]:
+    assert view.function is not None
+    function = view.function
+    name = view.names.function(function)
+    config = lambda_live.configuration(view.live, function)
+    problems = []
+    runtime = view.platform.lambdas.runtime
+    if config.get("Runtime") != runtime:
+        problems.append(Problem.drift(name, runtime, config.get("Runtime") or "none", f"{CONFIG} → Runtime"))
+    role = view.names.role(function)
+    if str(config.get("Role", "")).rsplit("/", 1)[-1] != role:
+        problems.append(Problem.drift(name, f"the role {role}", config.get("Role") or "none", f"{CONFIG} → Role"))
+    variables = (config.get("Environment") or {}).get("Variables") or {}
+    wanted = []
+    if function.dynamodb:
+        wanted.append(("the table name", view.names.table))
+    if needs_queue(function):
+        with suppress(Missing):  # a missing queue is reported once, under its own criterion
+            wanted.append(("the queue URL", sqs_live.queue_url(view.live, "queue")))
+    if function.operation is Operation.AUDIT:
+        wanted.append(("the audit bucket", view.names.audit_bucket))
+    for what, target in wanted:
+        if target not in variables.values():
+            problems.append(
+                Problem.drift(
+                    name,
+                    f"an environment variable holding {what} {target}",
+                    json.dumps(variables, sort_keys=True),
+                    f"{CONFIG} → Environment.Variables",
+                )
+            )
+    return problems
+
+
+def function_reads(_platform: Platform, function: LambdaFunction | None) -> Iterable[Read]:
+    yield Read("lambda", "GetFunctionConfiguration", "function")
+    if function is not None and needs_queue(function):
+        yield Read("sqs", "GetQueueUrl", "queue")
+
+
+def _integrates(uri: str, function_arn: str) -> bool:
+    return f"functions/{function_arn}/" in uri or f"functions/{function_arn}:" in uri
+
+
+def api_trigger_live(view: LiveView) -> list[Problem]:
+    assert view.function is not None and view.function.path and view.function.http_method
+    function_arn = lambda_live.configuration(view.live, view.function)["FunctionArn"]
+    method, path = view.function.http_method, view.function.path
+    api = f"{view.names.rest_api}/{method}{path}"  # as in the execute-api ARN: api/METHOD/path
+    resource = next((r for r in apigateway_live.resources(view.live) if r.get("path") == path), None)
+    if resource is None:
+        return [Problem.drift(api, f"a resource {path}", "none", "get_resources → items[].path")]
+    methods = resource.get("resourceMethods") or {}
+    if method not in methods:
+        return [Problem.drift(api, f"a {method} method", sorted(methods) or "none", "get_resources → resourceMethods")]
+    integration = methods[method].get("methodIntegration") or {}
+    problems = []
+    field = f"get_resources → resourceMethods.{method}.methodIntegration"
+    if integration.get("type") != "AWS_PROXY":
+        problems.append(
+            Problem.drift(api, "an AWS_PROXY integration", integration.get("type") or "none", f"{field}.type")
+        )
+    uri = str(integration.get("uri") or "")
+    if not _integrates(uri, function_arn):
+        problems.append(Problem.drift(api, f"an integration invoking {function_arn}", uri or "none", f"{field}.uri"))
+    return problems
+
+
+def sqs_trigger_live(view: LiveView) -> list[Problem]:
+    assert view.function is not None
+    name = view.names.function(view.function)
+    lambda_live.configuration(view.live, view.function)  # the function exists (or Missing, reported once)
+    mappings = lambda_live.event_source_mappings(view.live, view.function)
+    queue_arn = sqs_live.attributes(view.live, "queue").get("QueueArn")
+    call = "list_event_source_mappings → EventSourceMappings[]"
+    from_queue = [m for m in mappings if m.get("EventSourceArn") == queue_arn]
+    if not from_queue:
+        found = [m.get("EventSourceArn") for m in mappings] or "none"
+        return [Problem.drift(name, f"an event source mapping from {queue_arn}", found, f"{call}.EventSourceArn")]
+    mapping = from_queue[0]
+    problems = []
+    if mapping.get("State") != "Enabled":
+        problems.append(Problem.drift(name, "the mapping Enabled", mapping.get("State") or "none", f"{call}.State"))
+    types = mapping.get("FunctionResponseTypes") or []
+    if "ReportBatchItemFailures" not in types:
+        problems.append(
+            Problem.drift(
+                name, "FunctionResponseTypes [ReportBatchItemFailures]", types, f"{call}.FunctionResponseTypes"
+            )
+        )
+    return problems
+
+
 def is_api(view: RepoView) -> bool:
     return view.function is not None and view.function.kind is Kind.API
 
@@ -75,6 +187,8 @@ CRITERIA = [
         Scope.LAMBDA,
         ("terraform/lambda.tf",),
         function,
+        live=function_live,
+        live_reads=function_reads,
     ),
     Criterion(
         "LAMBDA-API-TRIGGER",
@@ -84,6 +198,12 @@ CRITERIA = [
         ("terraform/api_gateway_integration.tf",),
         api_trigger,
         applies=is_api,
+        live=api_trigger_live,
+        live_reads=reads(
+            "lambda:GetFunctionConfiguration@function",
+            "apigateway:GetRestApis@rest_api",
+            "apigateway:GetResources@rest_api",
+        ),
     ),
     Criterion(
         "LAMBDA-SQS-TRIGGER",
@@ -93,5 +213,12 @@ CRITERIA = [
         ("terraform/sqs_event_source.tf",),
         sqs_trigger,
         applies=is_sqs,
+        live=sqs_trigger_live,
+        live_reads=reads(
+            "lambda:GetFunctionConfiguration@function",
+            "lambda:ListEventSourceMappings@function",
+            "sqs:GetQueueUrl@queue",
+            "sqs:GetQueueAttributes@queue",
+        ),
     ),
 ]

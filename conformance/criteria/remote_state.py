@@ -13,7 +13,8 @@ from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.hcl import Attribute, Block
 
 DATA_SOURCE = "infrastructure"
-OUTPUT_REFERENCE = re.compile(r"data\.terraform_remote_state\.(\w+)\.outputs\.(\w+)")
+OUTPUT_REFERENCE = re.compile(r"data\.terraform_remote_state\.(\w+)\.outputs(?:\.(\w+)|\[\"(\w+)\"\])")
+COMMENT = re.compile(r"^\s*(#|//)")
 PROBE = "zzprobe"
 REMOTE_OUTPUTS = f"data.terraform_remote_state.{DATA_SOURCE}.outputs"
 
@@ -83,7 +84,7 @@ def output_of(value: Any) -> str | None:
     if isinstance(value, Ref):
         match = OUTPUT_REFERENCE.fullmatch(value.address)
         if match and match.group(1) == DATA_SOURCE:
-            return match.group(2)
+            return match.group(2) or match.group(3)
     return None
 
 
@@ -122,16 +123,13 @@ def contract(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     for file in view.module.files:
         text = evidence.text(view.name, file.removeprefix(f"{view.name}/")) or ""
         for number, line in enumerate(text.splitlines(), 1):
+            if COMMENT.match(line):
+                continue
             for match in OUTPUT_REFERENCE.finditer(line):
-                if match.group(1) == DATA_SOURCE and match.group(2) not in available:
-                    problems.append(
-                        Problem(
-                            f"{file}:{number}",
-                            expected(
-                                f"an output of {view.platform.infrastructure.repo}/terraform/outputs.tf", match.group(2)
-                            ),
-                        )
-                    )
+                name = match.group(2) or match.group(3)
+                if match.group(1) == DATA_SOURCE and name not in available:
+                    wanted = f"an output of {view.platform.infrastructure.repo}/terraform/outputs.tf"
+                    problems.append(Problem(f"{file}:{number}", expected(wanted, name)))
     return problems
 
 

@@ -51,10 +51,13 @@ def gitignore(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     text = evidence.text(view.name, ".gitignore")
     if text is None:
         return [Problem(view.where(".gitignore"), expected("a .gitignore", "none"))]
-    entries = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    entries = set(lines)
     problems = []
-    if not entries & {".env", "/.env", ".env*", "*.env", "**/.env"}:
-        problems.append(Problem(view.where(".gitignore"), expected(".env ignored", "no .env entry")))
+    env_rules = [line for line in lines if line.lstrip("!") in {".env", "/.env", ".env*", "*.env", "**/.env"}]
+    if not env_rules or env_rules[-1].startswith("!"):
+        found = "a later !.env un-ignores it" if env_rules else "no .env entry"
+        problems.append(Problem(view.where(".gitignore"), expected(".env ignored", found)))
     for name, accepted in PYTHON_IGNORES.items():
         if not entries & set(accepted):
             problems.append(Problem(view.where(".gitignore"), expected(f"the Python entry {name}", "none")))

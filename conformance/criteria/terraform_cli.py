@@ -49,7 +49,9 @@ def fmt(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     result = terraform.fmt_check(evidence.repo_path(view.name) / "terraform", env)
     if result.ok:
         return []
-    files = [line for line in result.output.splitlines() if line.endswith(".tf") and "/" not in line[:1]]
+    files = [
+        line for line in result.output.splitlines() if line.endswith(".tf") and not line.startswith(("---", "+++"))
+    ]
     return [
         Problem(
             view.where("terraform"),

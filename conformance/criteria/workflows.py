@@ -13,6 +13,7 @@ from conformance.criteria.hcl_checks import Stop
 from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
 from conformance.platform.model import Platform
 
+MANUAL_TRIGGERS = {"workflow_dispatch", "workflow_call"}
 CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials@"
 ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]+$")
 PINNED = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
@@ -62,12 +63,12 @@ def deploy_jobs(view: RepoView, data: dict[str, Any]) -> list[tuple[str, dict[st
 
 def dispatch(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     on = triggers(workflow(view, evidence))
+    where = view.where(workflow_path(view.env or ""))
     if "workflow_dispatch" not in on:
-        return [
-            Problem(
-                view.where(workflow_path(view.env or "")), expected("on: workflow_dispatch", sorted(on) or "no trigger")
-            )
-        ]
+        return [Problem(where, expected("on: workflow_dispatch", sorted(on) or "no trigger"))]
+    automatic = sorted(set(on) - MANUAL_TRIGGERS)
+    if automatic:
+        return [Problem(where, expected("manual dispatch only", f"also on: {', '.join(automatic)}"))]
     return []
 
 
@@ -123,7 +124,12 @@ def approval(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 
 
 def checks_confirmation(step: dict[str, Any], inputs: list[str], confirmation: str) -> bool:
-    """A step that reads a dispatch input, compares it with the confirmation text and fails otherwise."""
+    """A step that reads a dispatch input, compares it with the confirmation text and fails otherwise.
+
+    A step that may be skipped (`if:`) or whose failure is ignored (`continue-on-error`) guards nothing.
+    """
+    if "if" in step or step.get("continue-on-error") not in (None, False):
+        return False
     text = json.dumps({k: step.get(k) for k in ("env", "run", "if", "with")})
     reads_input = any(re.search(rf"(github\.event\.)?inputs\.{re.escape(i)}\b", text) for i in inputs)
     fails = bool(FAILS.search(str(step.get("run", "")) + str(step.get("with", ""))))
@@ -168,10 +174,13 @@ def schema(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     data = workflow(view, evidence)
     validator = jsonschema.Draft7Validator(workflow_schema())
     where = view.where(workflow_path(view.env or ""))
-    return [
-        Problem(where, f"{'.'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}")
-        for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    ][:5]
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))[:5]:
+        # "is not valid under any of the given schemas" hides the cause: report the deepest one.
+        cause = max(error.context or [error], key=lambda e: len(e.absolute_path))
+        path = ".".join(map(str, cause.absolute_path)) or "(top)"
+        problems.append(Problem(where, f"{path}: {cause.message[:200]}"))
+    return problems
 
 
 def pinned(view: RepoView, evidence: FleetEvidence) -> list[Problem]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.platform.model import LAMBDA_ROLE_THING, LambdaFunction, Platform
+from conformance.platform.model import LAMBDA_LOGS_KEY_THING, LAMBDA_ROLE_THING, LambdaFunction, Platform
 
 HCL_ENVIRONMENT = "${var.environment}"
 
@@ -77,6 +77,7 @@ def platform_context(platform: Platform) -> dict[str, Any]:
             "alert_topic": hcl_name(platform, infra.alert_topic.thing),
             "rest_api": hcl_name(platform, infra.rest_api.thing),
             "dlq_alarm": hcl_name(platform, infra.dlq_alarm.thing),
+            "lambda_logs_key": hcl_name(platform, LAMBDA_LOGS_KEY_THING),
         },
         "table": {
             "billing_mode": table.billing_mode.value,
@@ -95,7 +96,10 @@ def platform_context(platform: Platform) -> dict[str, Any]:
             "dead_letter_max_receive_count": infra.queue.dead_letter.max_receive_count,
             "dead_letter_retention_seconds": infra.queue.dead_letter.message_retention_seconds,
         },
-        "audit_bucket": {"glacier_after_days": infra.audit_bucket.glacier_after_days},
+        "audit_bucket": {
+            "glacier_after_days": infra.audit_bucket.glacier_after_days,
+            "abort_incomplete_uploads_after_days": infra.audit_bucket.abort_incomplete_uploads_after_days,
+        },
         "dlq_alarm": {"threshold": infra.dlq_alarm.threshold, "period_seconds": infra.dlq_alarm.period_seconds},
         "outputs": dict(infra.outputs),
         "lambdas": {

@@ -63,6 +63,8 @@ def deploy_role_arn(pattern: str, env: str, account_id: str) -> str:
 
 
 LAMBDA_ROLE_THING = "{dashed}-role"
+# The KMS key of every Lambda log group, owned by the infrastructure repository.
+LAMBDA_LOGS_KEY_THING = "lambda-logs"
 
 AccountId = Annotated[str, Field(description="12-digit AWS account id")]
 Thing = Annotated[str, Field(description="the resource's own part of its name")]
@@ -217,6 +219,7 @@ class Queue(Strict):
 class AuditBucket(Strict):
     thing: str
     glacier_after_days: int = Field(ge=1)
+    abort_incomplete_uploads_after_days: int = Field(ge=1)
 
     _thing = field_validator("thing")(check_thing)
 
@@ -439,7 +442,8 @@ class Platform(Strict):
             infra.rest_api.thing,
             infra.dlq_alarm.thing,
         ]
-        return fixed + [t for f in self.lambdas.functions for t in (f.dashed, f.role_thing)]
+        derived = [LAMBDA_LOGS_KEY_THING]
+        return fixed + derived + [t for f in self.lambdas.functions for t in (f.dashed, f.role_thing)]
 
     def lambda_repo(self, function: LambdaFunction) -> str:
         return self.lambdas.repo.format(name=function.name)

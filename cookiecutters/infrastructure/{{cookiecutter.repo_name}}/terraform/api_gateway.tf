@@ -30,6 +30,11 @@ resource "aws_api_gateway_rest_api" "rest_api" {
   endpoint_configuration {
     types = ["REGIONAL"]
   }
+
+  # A replacement API exists before the old one goes, so the API is never missing.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 {%- for path in ns.paths | sort %}
 {%- set parent = path.rsplit("/", 1)[0] %}

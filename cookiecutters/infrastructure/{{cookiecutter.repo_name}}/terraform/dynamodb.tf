@@ -32,7 +32,9 @@ resource "aws_dynamodb_table" "table" {
     enabled = {{ table.point_in_time_recovery | lower }}
   }
 
+  # Encrypted with the table's own customer-managed key (kms.tf).
   server_side_encryption {
-    enabled = true
+    enabled     = true
+    kms_key_arn = aws_kms_key.table.arn
   }
 }

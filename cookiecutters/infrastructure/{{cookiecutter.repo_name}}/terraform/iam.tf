@@ -2,6 +2,7 @@
 {%- set read_only_operations = ["list", "get"] %}
 {%- set dynamodb_read_actions = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"] %}
 {%- set dynamodb_write_actions = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"] %}
+{%- set table_key_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"] %}
 {%- set xray_actions = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"] %}
 {%- set sqs_consume_actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"] -%}
 # Base execution roles, one per Lambda. Each Lambda repository looks its role up by name and
@@ -18,10 +19,6 @@ data "aws_iam_policy_document" "lambda_assume_role" {
       identifiers = ["lambda.amazonaws.com"]
     }
   }
-}
-
-locals {
-  lambda_log_groups = "arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${var.aws_account_id}:log-group:/aws/lambda"
 }
 {%- for function in cookiecutter._platform.functions %}
 
@@ -52,6 +49,19 @@ data "aws_iam_policy_document" "{{ function.name }}" {
     sid       = "ReadProducts"
     actions   = {{ dynamodb_read_actions | tojson }}
     resources = [aws_dynamodb_table.table.arn, "${aws_dynamodb_table.table.arn}/index/*"]
+  }
+
+  # The table is encrypted with its own key (kms.tf): usable only through DynamoDB.
+  statement {
+    sid       = "UseTheTableKeyThroughDynamoDB"
+    actions   = {{ table_key_actions | tojson }}
+    resources = [aws_kms_key.table.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.aws_region}.amazonaws.com"]
+    }
   }
 {%- if function.operation not in read_only_operations %}
 
@@ -84,6 +94,19 @@ data "aws_iam_policy_document" "{{ function.name }}" {
     sid       = "WriteAuditRecords"
     actions   = ["s3:PutObject"]
     resources = ["${aws_s3_bucket.audit_bucket.arn}/*"]
+  }
+
+  # The bucket is encrypted with its own key (kms.tf): S3 asks for a data key on each write.
+  statement {
+    sid       = "EncryptAuditRecordsThroughS3"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [aws_kms_key.audit_bucket.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${var.aws_region}.amazonaws.com"]
+    }
   }
 {%- endif %}
 }

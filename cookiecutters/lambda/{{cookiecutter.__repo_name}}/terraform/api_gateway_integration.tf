@@ -24,6 +24,8 @@ data "aws_api_gateway_resource" "this" {
 # Authorization NONE for now: the product API is public while authentication is designed
 # (stage 2). Switch to AWS_IAM or a Cognito/Lambda authorizer here when it is.
 resource "aws_api_gateway_method" "this" {
+  #checkov:skip=CKV_AWS_59:The product API is public until authentication is designed (stage 2), see above
+  #checkov:skip=CKV2_AWS_53:The handler validates every request against its pydantic models and answers 400; an API Gateway model would duplicate them
   rest_api_id   = local.{{ ns.api_id }}
   resource_id   = data.aws_api_gateway_resource.this.id
   http_method   = "{{ method }}"

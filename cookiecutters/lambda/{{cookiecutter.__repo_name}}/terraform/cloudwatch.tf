@@ -3,6 +3,13 @@
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/lambda/{{ cookiecutter.__function_name }}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = data.aws_kms_alias.logs.target_key_arn
+}
+
+# The log group's KMS key belongs to the infrastructure repository, like the execution role
+# (iam.tf): its key policy lets CloudWatch Logs use it for this function's log group only.
+data "aws_kms_alias" "logs" {
+  name = "alias/{{ cookiecutter._platform.names.lambda_logs_key }}"
 }
 
 # No alarm here: the alert topic and the alarm thresholds belong to the infrastructure

@@ -1,0 +1,27 @@
+"""SQS reads: the change queue and its dead-letter queue, found by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.live.session import LiveEnv, Target
+
+OWNERS = {"queue": "INF-SQS-QUEUE", "dead_letter": "INF-SQS-DLQ"}
+WHAT = {"queue": "the change queue", "dead_letter": "the dead-letter queue"}
+
+
+def _target(live: LiveEnv, which: str) -> Target:
+    return Target(getattr(live.names, which), WHAT[which], OWNERS[which])
+
+
+def queue_url(live: LiveEnv, which: str = "queue") -> str:
+    """`get_queue_url(QueueName)['QueueUrl']` of `queue` or `dead_letter`."""
+    name = getattr(live.names, which)
+    return live.call("sqs", "GetQueueUrl", {"QueueName": name}, _target(live, which))["QueueUrl"]
+
+
+def attributes(live: LiveEnv, which: str = "queue") -> dict[str, str]:
+    """`get_queue_attributes(QueueUrl, AttributeNames=['All'])['Attributes']`: every value a string."""
+    url = queue_url(live, which)
+    params: dict[str, Any] = {"QueueUrl": url, "AttributeNames": ["All"]}
+    return live.call("sqs", "GetQueueAttributes", params, _target(live, which)).get("Attributes", {})

@@ -1,0 +1,773 @@
+"""Mutation tests of the conformance suite: each criterion catches its own breakage, and only that.
+
+Every mutation copies the generated fleet, breaks one thing the way a person could (PITR off,
+the redrive pointing at the main queue, a workflow pushed instead of dispatched, ...), runs every
+case of the catalogue for every env, and asserts that
+
+1. the target criterion fails for the target repo in the expected envs, with a message shaped
+   `repo/path[:line]: ID: ...` that says what is wrong;
+2. every other (criterion, repo, env) case has the outcome it has on the unmutated fleet,
+   except for the few co-failures listed on the mutation itself (with the reason).
+
+Every criterion of the catalogue has at least one mutation; a new criterion without one fails
+`test_every_criterion_has_a_mutation`. Each edit asserts that it changed what it meant to change,
+so a template change that makes a regex miss fails loudly instead of testing nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.catalogue import CRITERIA, by_id
+from conformance.evidence.fleet import FleetEvidence
+from conformance.platform import Platform
+from conformance.runner import PRESENT, Outcome, plan_cases, run_case
+from tests.test_conformance_static import outcomes, run_suite
+
+INFRA = "infrastructure"  # the role of the infrastructure repository; Lambdas go by their name
+ENVS = ("dev", "sit", "prod")
+ALL_ENVS = list(ENVS)  # every case of the catalogue runs for every env
+TERRAFORM_CRITERIA = ("TF-FMT", "TF-VALIDATE")
+
+Edit = Callable[[Path], None]
+
+
+# -- edits: each one checks that it really changed the copy ----------------------------------------
+
+
+def sub(relative: str, pattern: str, replacement: str, count: int = 1) -> Edit:
+    """Replace `pattern` (multiline regex) in one file; exactly `count` matches are expected."""
+
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        text = path.read_text(encoding="utf-8")
+        changed, found = re.subn(pattern, replacement, text, flags=re.M)
+        assert found == count, f"{path}: expected {count} match(es) of {pattern!r}, found {found}"
+        assert changed != text, f"{path}: the substitution of {pattern!r} changed nothing"
+        path.write_text(changed, encoding="utf-8")
+
+    return edit
+
+
+def delete(relative: str) -> Edit:
+    """Delete a file or a folder (`.git`, or "" for the whole repository)."""
+
+    def edit(repo: Path) -> None:
+        path = repo / relative if relative else repo
+        assert path.exists(), f"{path}: nothing to delete"
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+    return edit
+
+
+def create(relative: str, text: str) -> Edit:
+    """Add a file that is not there."""
+
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        assert not path.exists(), f"{path}: already there"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    return edit
+
+
+def append(relative: str, text: str) -> Edit:
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        assert path.is_file(), f"{path}: nothing to append to"
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    return edit
+
+
+def empty(relative: str) -> Edit:
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        assert path.read_text(encoding="utf-8").strip(), f"{path}: already empty"
+        path.write_text("", encoding="utf-8")
+
+    return edit
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str
+    criterion: str
+    repo: str  # INFRA or a Lambda's name
+    edit: Edit
+    # What the failure message must contain: one fragment for every env, or one per env;
+    # "{env}" stands for the env of the case.
+    fragment: str | Mapping[str | None, str]
+    envs: tuple[str, ...] = ENVS  # where the failure must show (ignored by criteria that are not per env)
+    # Criteria that unavoidably fail with the target, on the same repo and envs (say why where used).
+    also: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.id
+
+
+# The dependent checks of a resource look that resource up by its name first: when it is renamed
+# (the mutation for its "exists" criterion), they cannot find it either and fail with the same
+# "expected an aws_... named ..." message. These are the only co-failures of the table.
+QUEUE_DEPENDENTS = ("INF-SQS-RETENTION", "INF-SQS-DLQ", "INF-SQS-RECEIVE-COUNT", "INF-SQS-SSE")
+BUCKET_DEPENDENTS = ("INF-S3-GLACIER", "INF-S3-PUBLIC-ACCESS", "INF-S3-SSE", "INF-S3-VERSIONING")
+
+API_FUNCTION = "get_product"
+SQS_FUNCTION = "product_creator"
+PLAIN_FUNCTION = "audit_logger"  # event-driven, without DynamoDB
+
+DYNAMODB = "terraform/dynamodb.tf"
+SQS = "terraform/sqs.tf"
+S3 = "terraform/s3.tf"
+DATA = "terraform/data.tf"
+
+
+def workflow(env: str) -> str:
+    return f".github/workflows/deploy-{env}.yml"
+
+
+MUTATIONS: list[Mutation] = [
+    # Repository files ---------------------------------------------------------------------------
+    Mutation("repo-deleted", PRESENT, PLAIN_FUNCTION, delete(""), "expected the repository under"),
+    Mutation(
+        "inf-validate-script-deleted",
+        "INF-FILES",
+        INFRA,
+        delete("scripts/validate_infrastructure.py"),
+        "scripts/validate_infrastructure.py: INF-FILES: expected the file, found none",
+    ),
+    Mutation(
+        "lambda-logger-deleted",
+        "LAMBDA-FILES",
+        API_FUNCTION,
+        delete("src/utils/logger.py"),
+        "src/utils/logger.py: LAMBDA-FILES: expected the file, found none",
+    ),
+    Mutation(
+        "lambda-sqs-source-in-api-lambda",
+        "LAMBDA-FILES",
+        API_FUNCTION,
+        create(
+            "terraform/sqs_event_source.tf",
+            'resource "aws_lambda_event_source_mapping" "this" {\n'
+            "  event_source_arn = local.sqs_queue_arn\n"
+            "  function_name    = aws_lambda_function.this.arn\n"
+            "}\n",
+        ),
+        "terraform/sqs_event_source.tf: LAMBDA-FILES: expected no such file for a api Lambda, found one",
+    ),
+    Mutation(
+        "lambda-repository-without-dynamodb",
+        "LAMBDA-FILES",
+        PLAIN_FUNCTION,
+        create("src/repositories/product_repository.py", '"""Not for a Lambda that does not use the table."""\n'),
+        "expected no such file for a sqs Lambda without DynamoDB, found one",
+    ),
+    Mutation("git-removed", "REPO-GIT", PLAIN_FUNCTION, delete(".git"), "not a git repository"),
+    Mutation(
+        "gitignore-without-env",
+        "REPO-GITIGNORE",
+        SQS_FUNCTION,
+        sub(".gitignore", r"^\.env\n", ""),
+        ".gitignore: REPO-GITIGNORE: expected .env ignored, found no .env entry",
+    ),
+    Mutation(
+        "gitignore-env-negated",
+        "REPO-GITIGNORE",
+        "create_product",
+        sub(".gitignore", r"^\.env\n", ".env\n!.env\n"),
+        ".gitignore: REPO-GITIGNORE: expected .env ignored, found a later !.env un-ignores it",
+    ),
+    Mutation(
+        "readme-emptied",
+        "REPO-DOCS",
+        INFRA,
+        empty("README.md"),
+        "README.md: REPO-DOCS: expected a non-empty file, found an empty file",
+    ),
+    Mutation(
+        "requirements-without-pydantic",
+        "LAMBDA-REQUIREMENTS",
+        API_FUNCTION,
+        sub("requirements.txt", r"^pydantic[^\n]*\n", ""),
+        "requirements.txt: LAMBDA-REQUIREMENTS: expected boto3, pydantic, found no pydantic",
+    ),
+    Mutation(
+        "pytest-ini-section-renamed",
+        "LAMBDA-PYTEST-INI",
+        PLAIN_FUNCTION,
+        sub("pytest.ini", r"^\[pytest\]$", "[tool:pytest]"),
+        "expected a [pytest] section, found sections ['tool:pytest']",
+    ),
+    # DynamoDB ----------------------------------------------------------------------------------
+    Mutation(
+        "ddb-provisioned",
+        "INF-DDB-TABLE",
+        INFRA,
+        sub(DYNAMODB, r'(billing_mode\s+= )"PAY_PER_REQUEST"', r'\1"PROVISIONED"'),
+        "billing_mode: expected 'PAY_PER_REQUEST', found 'PROVISIONED'",
+    ),
+    Mutation(
+        "ddb-pitr-disabled",
+        "INF-DDB-PITR",
+        INFRA,
+        sub(DYNAMODB, r"(point_in_time_recovery \{\n\s+enabled = )true", r"\1false"),
+        "expected point_in_time_recovery { enabled = true }, found enabled = False",
+    ),
+    Mutation(
+        "ddb-hash-key-changed",
+        "INF-DDB-KEYS",
+        INFRA,
+        sub(DYNAMODB, r'^(  hash_key\s+= )"PK"', r'\1"ProductId"'),
+        "hash_key: expected 'PK', found 'ProductId'",
+    ),
+    Mutation(
+        "ddb-range-key-numeric",
+        "INF-DDB-KEYS",
+        INFRA,
+        sub(DYNAMODB, r'(name = "SK"\n\s+type = )"S"', r'\1"N"'),
+        "attribute SK: expected type 'S', found 'N'",
+    ),
+    Mutation(
+        "ddb-gsi-renamed",
+        "INF-DDB-GSI",
+        INFRA,
+        sub(DYNAMODB, r'(name\s+= )"ProductsByNameIndex"', r'\1"ProductsByTitleIndex"'),
+        "expected global_secondary_index 'ProductsByNameIndex', found ['ProductsByPriceIndex', 'ProductsByTitleIndex']",
+    ),
+    Mutation(
+        "ddb-gsi-range-key-changed",
+        "INF-DDB-GSI",
+        INFRA,
+        sub(DYNAMODB, r'(range_key\s+= )"GSI1_SK"', r'\1"SK"'),
+        "ProductsByPriceIndex range_key: expected 'GSI1_SK', found 'SK'",
+    ),
+    Mutation(
+        "ddb-sse-removed",
+        "INF-DDB-SSE",
+        INFRA,
+        sub(DYNAMODB, r"^  server_side_encryption \{\n(.*\n)*?  \}\n", ""),
+        "expected server_side_encryption { enabled = true }, found no server_side_encryption block",
+    ),
+    # SQS ---------------------------------------------------------------------------------------
+    Mutation(
+        "sqs-queue-renamed",
+        "INF-SQS-QUEUE",
+        INFRA,
+        sub(SQS, r'(name\s+= )"bbws-product-change-\$', r'\1"bbws-product-changes-$'),
+        "aws_sqs_queue named 'bbws-product-change-{env}', "
+        "found bbws-product-change-dlq-{env}, bbws-product-changes-{env}",
+        also=QUEUE_DEPENDENTS,  # retention, redrive and encryption are checked on that queue
+    ),
+    Mutation(
+        "sqs-retention-one-day",
+        "INF-SQS-RETENTION",
+        INFRA,
+        sub(SQS, r"(message_retention_seconds\s+= )345600$", r"\g<1>86400"),
+        "message_retention_seconds: expected 345600, found 86400",
+    ),
+    Mutation(
+        "sqs-redrive-to-main-queue",
+        "INF-SQS-DLQ",
+        INFRA,
+        sub(SQS, r"(deadLetterTargetArn = )aws_sqs_queue\.dead_letter\.arn", r"\1aws_sqs_queue.queue.arn"),
+        "deadLetterTargetArn: expected a reference to aws_sqs_queue.dead_letter, found",
+    ),
+    Mutation(
+        "sqs-max-receive-5",
+        "INF-SQS-RECEIVE-COUNT",
+        INFRA,
+        sub(SQS, r"(maxReceiveCount\s+= )3$", r"\g<1>5"),
+        "maxReceiveCount: expected 3, found 5",
+    ),
+    Mutation(
+        "sqs-dlq-unencrypted",
+        "INF-SQS-SSE",
+        INFRA,
+        sub(SQS, r'(-dlq-\$\{var\.environment\}"\n.*\n\s+sqs_managed_sse_enabled\s+= )true', r"\1false"),
+        "expected sqs_managed_sse_enabled = true or a kms_master_key_id, found neither",
+    ),
+    # S3 ----------------------------------------------------------------------------------------
+    Mutation(
+        "s3-bucket-renamed",
+        "INF-S3-BUCKET",
+        INFRA,
+        sub(S3, r'(bucket = )"bbws-product-audit-logs-\$', r'\1"bbws-product-audit-$'),
+        "aws_s3_bucket named 'bbws-product-audit-logs-{env}', found bbws-product-audit-{env}",
+        also=BUCKET_DEPENDENTS,  # lifecycle, public access, encryption and versioning attach to that bucket
+    ),
+    Mutation(
+        "s3-glacier-after-30-days",
+        "INF-S3-GLACIER",
+        INFRA,
+        sub(S3, r"(  days\s+= )365$", r"\g<1>30"),
+        "found GLACIER transitions at [30] days",
+    ),
+    Mutation(
+        "s3-glacier-instant-retrieval",
+        "INF-S3-GLACIER",
+        INFRA,
+        sub(S3, r'(\n      storage_class = )"GLACIER"', r'\1"GLACIER_IR"'),
+        "expected an enabled lifecycle rule moving objects to GLACIER after 365 days, found no enabled GLACIER",
+    ),
+    Mutation(
+        "s3-public-policy-allowed",
+        "INF-S3-PUBLIC-ACCESS",
+        INFRA,
+        sub(S3, r"(block_public_policy\s+= )true", r"\1false"),
+        "block_public_policy: expected true, found False",
+    ),
+    Mutation(
+        "s3-encryption-deleted",
+        "INF-S3-SSE",
+        INFRA,
+        sub(S3, r'^resource "aws_s3_bucket_server_side_encryption_configuration" "audit_bucket" \{\n(.*\n)*?\}\n', ""),
+        "expected default encryption for the bucket, found none",
+    ),
+    Mutation(
+        "s3-versioning-suspended",
+        "INF-S3-VERSIONING",
+        INFRA,
+        sub(S3, r'(versioning_configuration \{\n\s+status = )"Enabled"', r'\1"Suspended"'),
+        "expected versioning Enabled on the bucket, found status 'Suspended'",
+    ),
+    # SNS, API, IAM, alarms, outputs --------------------------------------------------------------
+    Mutation(
+        "sns-topic-renamed",
+        "INF-SNS-TOPIC",
+        INFRA,
+        sub("terraform/sns.tf", r'(name\s+= )"bbws-product-alerts-\$', r'\1"bbws-product-alarms-$'),
+        "aws_sns_topic named 'bbws-product-alerts-{env}', found bbws-product-alarms-{env}",
+        also=("INF-CW-DLQ-ALARM",),  # the alarm must notify that topic, which it looks up by name
+    ),
+    Mutation(
+        "api-renamed",
+        "INF-API-REST",
+        INFRA,
+        sub("terraform/api_gateway.tf", r'(name\s+= )"bbws-product-api-\$', r'\1"bbws-products-api-$'),
+        "aws_api_gateway_rest_api named 'bbws-product-api-{env}', found bbws-products-api-{env}",
+    ),
+    Mutation(
+        "iam-trust-ec2",
+        "INF-IAM-ROLES",
+        INFRA,
+        sub("terraform/iam.tf", r'(identifiers = )\["lambda\.amazonaws\.com"\]', r'\1["ec2.amazonaws.com"]'),
+        "expected a trust policy for lambda.amazonaws.com, found none",
+    ),
+    Mutation(
+        "alarm-without-actions",
+        "INF-CW-DLQ-ALARM",
+        INFRA,
+        sub("terraform/cloudwatch.tf", r"^  alarm_actions\s+= \[aws_sns_topic\.alert_topic\.arn\]\n", ""),
+        "expected alarm_actions with aws_sns_topic.alert_topic, found []",
+    ),
+    Mutation(
+        "alarm-threshold-raised",
+        "INF-CW-DLQ-ALARM",
+        INFRA,
+        sub("terraform/cloudwatch.tf", r"^(  threshold\s+= )1$", r"\g<1>100"),
+        "cloudwatch.tf:11: INF-CW-DLQ-ALARM: threshold: expected 1, found 100",
+    ),
+    Mutation(
+        "alarm-on-main-queue",
+        "INF-CW-DLQ-ALARM",
+        INFRA,
+        sub(
+            "terraform/cloudwatch.tf", r"(QueueName = )aws_sqs_queue\.dead_letter\.name", r"\1aws_sqs_queue.queue.name"
+        ),
+        "expected a CloudWatch alarm on aws_sqs_queue.dead_letter notifying the topic, found none",
+    ),
+    Mutation(
+        "output-removed",
+        "INF-OUTPUTS",
+        INFRA,
+        sub("terraform/outputs.tf", r'^output "sns_topic_arn" \{\n(.*\n)*?\}\n', ""),
+        "terraform/outputs.tf: INF-OUTPUTS: expected outputs sns_topic_arn, found none of them",
+    ),
+    Mutation(
+        "output-added",
+        "INF-OUTPUTS",
+        INFRA,
+        append("terraform/outputs.tf", '\noutput "sns_topic_name" {\n  value = aws_sns_topic.alert_topic.name\n}\n'),
+        "expected only the required outputs, found also sns_topic_name",
+    ),
+    # data.tf -----------------------------------------------------------------------------------
+    Mutation(
+        "data-bucket-fixed-to-dev",
+        "LAMBDA-REMOTE-STATE",
+        SQS_FUNCTION,
+        sub(DATA, r'(bucket = )"bbws-terraform-state-\$\{var\.environment\}"', r'\1"bbws-terraform-state-dev"'),
+        {
+            "dev": "expected config.bucket built from var.environment, found a fixed bucket",
+            "sit": "config.bucket: expected 'bbws-terraform-state-sit', found 'bbws-terraform-state-dev'",
+            "prod": "config.bucket: expected 'bbws-terraform-state-prod', found 'bbws-terraform-state-dev'",
+        },
+    ),
+    Mutation(
+        "data-key-of-another-repo",
+        "LAMBDA-REMOTE-STATE",
+        API_FUNCTION,
+        sub(DATA, r'(key\s+= )"2_1_bbws_product_infrastructure/', r'\1"2_1_bbws_list_products/'),
+        "config.key: expected '2_1_bbws_product_infrastructure/terraform.tfstate', "
+        "found '2_1_bbws_list_products/terraform.tfstate'",
+    ),
+    Mutation(
+        "local-from-wrong-output",
+        "LAMBDA-REMOTE-STATE-LOCALS",
+        PLAIN_FUNCTION,
+        sub(
+            DATA,
+            r"(s3_audit_bucket\s+= data\.terraform_remote_state\.infrastructure\.outputs\.)s3_audit_bucket_name",
+            r"\1sns_topic_arn",
+        ),
+        "local.s3_audit_bucket: expected data.terraform_remote_state.infrastructure.outputs.s3_audit_bucket_name, "
+        "found data.terraform_remote_state.infrastructure.outputs.sns_topic_arn",
+    ),
+    Mutation(
+        "lambda-names-unknown-output",
+        "LAMBDA-OUTPUT-CONTRACT",
+        API_FUNCTION,
+        sub(
+            DATA,
+            r"(dynamodb_table_arn\s+= data\.terraform_remote_state\.infrastructure\.outputs\.)dynamodb_table_arn",
+            r"\1dynamodb_arn",
+        ),
+        "expected an output of 2_1_bbws_product_infrastructure/terraform/outputs.tf, found dynamodb_arn",
+    ),
+    # The Lambda's own Terraform ----------------------------------------------------------------
+    Mutation(
+        "lambda-python39",
+        "LAMBDA-FUNCTION",
+        API_FUNCTION,
+        sub("terraform/lambda.tf", r'(runtime\s+= )"python3\.12"', r'\1"python3.9"'),
+        "runtime: expected 'python3.12', found 'python3.9'",
+    ),
+    Mutation(
+        "api-integration-aws",
+        "LAMBDA-API-TRIGGER",
+        API_FUNCTION,
+        sub("terraform/api_gateway_integration.tf", r'(type\s+= )"AWS_PROXY"', r'\1"AWS"'),
+        "expected an aws_api_gateway_integration of type AWS_PROXY, found none",
+    ),
+    Mutation(
+        "event-source-without-partial-batch",
+        "LAMBDA-SQS-TRIGGER",
+        SQS_FUNCTION,
+        sub("terraform/sqs_event_source.tf", r'^  function_response_types = \["ReportBatchItemFailures"\]\n', ""),
+        'expected function_response_types = ["ReportBatchItemFailures"], found []',
+    ),
+    # Backend and tfvars ------------------------------------------------------------------------
+    Mutation(
+        "backend-sit-bucket-of-dev",
+        "REPO-BACKEND-S3",
+        INFRA,
+        sub(
+            "terraform/environments/sit.backend.hcl",
+            r'(bucket\s+= )"bbws-terraform-state-sit"',
+            r'\1"bbws-terraform-state-dev"',
+        ),
+        "sit.backend.hcl:1: REPO-BACKEND-S3: bucket: expected 'bbws-terraform-state-sit', "
+        "found 'bbws-terraform-state-dev'",
+        envs=("sit",),
+    ),
+    Mutation(
+        "backend-prod-without-lock",
+        "REPO-BACKEND-LOCK",
+        INFRA,
+        sub("terraform/environments/prod.backend.hcl", r"^dynamodb_table\s+= .*\n", ""),
+        "expected dynamodb_table or use_lockfile = true, found no state locking",
+        envs=("prod",),
+    ),
+    Mutation(
+        "backend-key-of-another-repo",
+        "REPO-BACKEND-KEY",
+        API_FUNCTION,
+        sub("terraform/backend.tf", r'(key\s+= )"2_1_bbws_get_product/', r'\1"2_1_bbws_list_products/'),
+        "key: expected '2_1_bbws_get_product/terraform.tfstate', found '2_1_bbws_list_products/terraform.tfstate'",
+    ),
+    Mutation(
+        "tfvars-prod-region",
+        "REPO-TFVARS",
+        INFRA,
+        sub("terraform/environments/prod.tfvars", r'(aws_region\s+= )"af-south-1"', r'\1"eu-west-1"'),
+        "provider region for prod: expected 'af-south-1', found 'eu-west-1'",
+        envs=("prod",),
+    ),
+    Mutation(
+        "tfvars-sit-account-of-dev",
+        "REPO-TFVARS",
+        PLAIN_FUNCTION,
+        sub("terraform/environments/sit.tfvars", r'(aws_account_id\s+= )"815856636111"', r'\1"536580886816"'),
+        "allowed_account_ids for sit: expected ['815856636111'], found ['536580886816']",
+        envs=("sit",),
+    ),
+    # Workflows ---------------------------------------------------------------------------------
+    Mutation(
+        "wf-push-instead-of-dispatch",
+        "WF-DISPATCH",
+        INFRA,
+        sub(workflow("dev"), r"^  workflow_dispatch:$", "  push:"),
+        "deploy-dev.yml: WF-DISPATCH: expected on: workflow_dispatch, found ['push']",
+        envs=("dev",),
+    ),
+    Mutation(
+        "wf-dispatch-and-push",
+        "WF-DISPATCH",
+        "list_products",
+        sub(workflow("dev"), r"^  workflow_dispatch:$", "  workflow_dispatch:\n  push:"),
+        "deploy-dev.yml: WF-DISPATCH: expected manual dispatch only, found also on: push",
+        envs=("dev",),
+    ),
+    Mutation(
+        "wf-confirmation-skippable",
+        "WF-CONFIRM",
+        "delete_product",
+        sub(workflow("prod"), r"^(      - name: Check the typed confirmation\n)", r"\1        if: false\n"),
+        "jobs.deploy: expected a first step that fails unless the input reads 'deploy-prod', found none",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-without-id-token",
+        "WF-OIDC",
+        INFRA,
+        sub(workflow("sit"), r"^      id-token: write.*\n", ""),
+        'jobs.deploy.permissions: expected id-token: write, found {"contents": "read"}',
+        envs=("sit",),
+    ),
+    Mutation(
+        "wf-role-in-dev-account",
+        "WF-OIDC",
+        "create_product",
+        sub(workflow("prod"), r"(role-to-assume: arn:aws:iam::)093646564004:", r"\g<1>536580886816:"),
+        "jobs.deploy role-to-assume: expected a role in account 093646564004, "
+        "found arn:aws:iam::536580886816:role/bbws-github-deploy-prod",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-sit-without-environment",
+        "WF-APPROVAL",
+        "update_product",
+        sub(workflow("sit"), r"^    # A protected GitHub environment.*\n    environment: sit\n", ""),
+        "jobs.deploy.environment: expected 'sit', found None",
+        envs=("sit",),
+    ),
+    Mutation(
+        "wf-confirmation-after-checkout",
+        "WF-CONFIRM",
+        INFRA,
+        sub(
+            workflow("prod"),
+            r"^(      - name: Check the typed confirmation\n(?:.*\n)*?\n)(      - name: Check out\n(?:.*\n)*?\n)",
+            r"\2\1",
+        ),
+        "jobs.deploy: expected a first step that fails unless the input reads 'deploy-prod', found none",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-confirmation-never-fails",
+        "WF-CONFIRM",
+        SQS_FUNCTION,
+        sub(workflow("prod"), r"^            exit 1\n", ""),
+        "jobs.deploy: expected a first step that fails unless the input reads 'deploy-prod', found none",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-without-runs-on",
+        "WF-SCHEMA",
+        "delete_product",
+        sub(workflow("dev"), r"^    runs-on: ubuntu-latest\n", ""),
+        "deploy-dev.yml: WF-SCHEMA: jobs.deploy: 'runs-on' is a required property",
+        envs=("dev",),
+    ),
+    Mutation(
+        "wf-permissions-misspelt",
+        "WF-SCHEMA",
+        INFRA,
+        sub(workflow("prod"), r"^permissions: \{\}$", "permission: {}"),
+        "deploy-prod.yml: WF-SCHEMA: (top): Additional properties are not allowed ('permission' was unexpected)",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-checkout-by-tag",
+        "WF-PINNED",
+        "list_products",
+        sub(workflow("sit"), r"(uses: actions/checkout@)[0-9a-f]{40} # v4\.2\.2$", r"\1v4"),
+        "jobs.deploy: expected an action pinned to a full commit SHA, found actions/checkout@v4",
+        envs=("sit",),
+    ),
+]
+
+# Checked by the real terraform (slow): run only for the mutated repo, with --terraform require.
+TERRAFORM_MUTATIONS: list[Mutation] = [
+    Mutation(
+        "tf-misindented-attribute",
+        "TF-FMT",
+        API_FUNCTION,
+        sub("terraform/lambda.tf", r'^  (runtime\s+= "python3\.12")$', r"      \1"),
+        "terraform fmt -check: files not formatted: lambda.tf",
+    ),
+    Mutation(
+        "tf-undeclared-resource",
+        "TF-VALIDATE",
+        PLAIN_FUNCTION,
+        sub("terraform/lambda.tf", r"(depends_on = \[aws_cloudwatch_log_group\.)this\]", r"\1logs]"),
+        "Reference to undeclared resource",
+    ),
+]
+
+
+# -- running a mutation ----------------------------------------------------------------------------
+
+
+Key = tuple[str, str, str | None]
+
+
+def repo_of(platform: Platform, role: str) -> str:
+    if role == INFRA:
+        return platform.infrastructure.repo
+    (function,) = [f for f in platform.lambdas.functions if f.name == role]
+    return platform.lambda_repo(function)
+
+
+def mutated_fleet(fleet: Path, tmp_path: Path, platform: Platform, mutation: Mutation) -> Path:
+    root = tmp_path / "fleet"
+    shutil.copytree(fleet, root, symlinks=True)
+    mutation.edit(root / repo_of(platform, mutation.repo))
+    return root
+
+
+def expected_failures(platform: Platform, mutation: Mutation, baseline: Mapping[Key, str]) -> set[Key]:
+    """(criterion, repo, env) cases the mutation must fail: the target and its listed co-failures."""
+    repo = repo_of(platform, mutation.repo)
+    criteria = by_id()
+    keys = set()
+    for criterion in (mutation.criterion, *mutation.also):
+        for env in mutation.envs if criteria[criterion].per_env else (None,):
+            key = (criterion, repo, env)
+            assert key in baseline, f"{mutation.id}: {key} is not a case of the catalogue"
+            keys.add(key)
+    return keys
+
+
+def fragment_for(mutation: Mutation, env: str | None) -> str:
+    fragment = mutation.fragment if isinstance(mutation.fragment, str) else mutation.fragment[env]
+    return fragment.replace("{env}", env or "")
+
+
+def assert_useful_failure(outcome: Outcome, mutation: Mutation, repo: str, env: str | None) -> None:
+    message = outcome.message
+    assert outcome.status == "failed", f"{mutation.id}: expected {mutation.criterion} to fail, found {outcome}"
+    assert fragment_for(mutation, env) in message, message
+    shape = re.compile(rf"{re.escape(repo)}(/[^:\s]+(:\d+)?)?: {re.escape(mutation.criterion)}: \S")
+    assert shape.match(message), f"expected `repo/path[:line]: ID: ...`, found {message!r}"
+    problems = [line for line in message.splitlines() if f": {mutation.criterion}: " in line]
+    assert all(shape.match(line) for line in problems), message
+    assert "Traceback" not in message
+
+
+@pytest.fixture(scope="module")
+def baseline(fleet: Path, platform: Platform) -> dict[Key, str]:
+    """Every case's outcome on the unmutated fleet: all passed, terraform skipped (it is off)."""
+    results = {key: outcome.status for key, outcome in outcomes(fleet, platform, ALL_ENVS).items()}
+    unexpected = {k: s for k, s in results.items() if s != ("skipped" if k[0] in TERRAFORM_CRITERIA else "passed")}
+    assert not unexpected, unexpected
+    return results
+
+
+def test_every_criterion_has_a_mutation() -> None:
+    covered = {m.criterion for m in MUTATIONS + TERRAFORM_MUTATIONS}
+    missing = [c.id for c in CRITERIA if c.id not in covered]
+    assert not missing, f"criteria without a mutation in tests/test_conformance_mutations.py: {missing}"
+    assert covered <= set(by_id()), covered - set(by_id())
+
+
+def test_mutation_ids_are_unique_and_the_end_to_end_ones_exist() -> None:
+    ids = [m.id for m in MUTATIONS + TERRAFORM_MUTATIONS]
+    assert len(ids) == len(set(ids))
+    assert set(END_TO_END) <= {m.id for m in MUTATIONS}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=str)
+def test_a_mutation_fails_its_criterion_and_nothing_else(
+    mutation: Mutation, fleet: Path, platform: Platform, baseline: dict[Key, str], tmp_path: Path
+) -> None:
+    root = mutated_fleet(fleet, tmp_path, platform, mutation)
+    results = outcomes(root, platform, ALL_ENVS)
+    assert set(results) == set(baseline)
+    repo = repo_of(platform, mutation.repo)
+    must_fail = expected_failures(platform, mutation, baseline)
+    for key in sorted(must_fail, key=str):
+        if key[0] == mutation.criterion:
+            assert_useful_failure(results[key], mutation, repo, key[2])
+        else:
+            assert results[key].status == "failed", f"{mutation.id}: co-failure {key}: {results[key]}"
+    if mutation.criterion == PRESENT:
+        # A missing repository fails once; its other cases are skipped, with the reason.
+        gone = {k for k in baseline if k[1] == repo and k[0] != PRESENT}
+        assert all(results[k].status == "skipped" for k in gone)
+        assert all("missing (reported once under REPO-PRESENT)" in results[k].message for k in gone)
+        must_fail |= {k for k in gone if baseline[k] != "skipped"}
+    changed = {key: results[key] for key in baseline if results[key].status != baseline[key]}
+    unexpected = {key: outcome for key, outcome in changed.items() if key not in must_fail}
+    assert not unexpected, f"{mutation.id} also changed: {unexpected}"
+    assert set(changed) == must_fail
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("mutation", TERRAFORM_MUTATIONS, ids=str)
+def test_a_terraform_mutation_fails_its_check_and_nothing_else(
+    mutation: Mutation,
+    fleet: Path,
+    platform: Platform,
+    baseline: dict[Key, str],
+    tmp_path: Path,
+    terraform_env: dict[str, str],
+) -> None:
+    root = mutated_fleet(fleet, tmp_path, platform, mutation)
+    static = outcomes(root, platform, ALL_ENVS)
+    assert {k: o.status for k, o in static.items()} == baseline, "the static checks must not see the mutation"
+    repo = repo_of(platform, mutation.repo)
+    evidence = FleetEvidence(root, platform, {"terraform": "require"})
+    cases = [
+        c for c in plan_cases(platform, CRITERIA, ALL_ENVS) if c.repo == repo and c.criterion.id in TERRAFORM_CRITERIA
+    ]
+    assert sorted(c.criterion.id for c in cases) == sorted(TERRAFORM_CRITERIA)
+    for case in cases:
+        outcome = run_case(case, evidence)
+        if case.criterion.id == mutation.criterion:
+            assert_useful_failure(outcome, mutation, repo, None)
+        else:
+            assert outcome.status == "passed", f"{case.id}: {outcome.message}"
+
+
+# -- through the real pytest plugin ----------------------------------------------------------------
+
+END_TO_END = ["sqs-redrive-to-main-queue", "data-bucket-fixed-to-dev", "lambda-sqs-source-in-api-lambda"]
+
+
+@pytest.mark.parametrize("mutation", [m for m in MUTATIONS if m.id in END_TO_END], ids=str)
+def test_a_mutation_fails_the_plugin_run(
+    mutation: Mutation, fleet: Path, platform: Platform, baseline: dict[Key, str], tmp_path: Path
+) -> None:
+    root = mutated_fleet(fleet, tmp_path, platform, mutation)
+    result, report = run_suite(root, tmp_path, "--env", "all", "--terraform", "off")
+    assert result.returncode == 1, result.stdout[-3000:]
+    failed = {(r["criterion"], r["repo"], r["env"]): r for r in report["results"] if r["outcome"] == "failed"}
+    assert set(failed) == expected_failures(platform, mutation, baseline)
+    for (_, _, env), row in failed.items():
+        assert fragment_for(mutation, env) in row["message"]
+    assert report["summary"]["failed"] == len(failed)
+    assert "Traceback" not in result.stdout
