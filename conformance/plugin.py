@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from conformance.evidence.files import RepoFiles
     from conformance.evidence.fleet import FleetEvidence
     from conformance.live.session import LiveEvidence
     from conformance.platform.model import Platform
@@ -23,6 +24,7 @@ CASE_FIXTURE = "conformance_case"
 LIVE_CASE_FIXTURE = "conformance_live_case"
 CASES_KEY = pytest.StashKey[dict[str, "Case"]]()
 ERROR_KEY = pytest.StashKey[str]()
+FILES_KEY = pytest.StashKey["RepoFiles"]()
 LIVE_KEY = pytest.StashKey["LiveEvidence"]()
 
 
@@ -90,13 +92,29 @@ def selected_envs(config: pytest.Config, platform: Platform) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def repo_files(config: pytest.Config, root: Path) -> RepoFiles:
+    """Local reads, or reads through testinfra when `--hosts` names the host holding the repos."""
+    from conformance.evidence.files import HostFiles, LocalFiles
+
+    hosts = [h for h in (config.getoption("hosts", None) or "").split(",") if h.strip()]
+    if not hosts or hosts[0].strip() in ("local://", "local"):
+        return LocalFiles(root)
+    if FILES_KEY not in config.stash:
+        import testinfra
+
+        config.stash[FILES_KEY] = HostFiles(testinfra.get_host(hosts[0].strip()), str(root))
+    return config.stash[FILES_KEY]
+
+
 def repos_root(config: pytest.Config) -> Path:
     root = config.getoption("--repos-root")
     if not root:
         usage_error("--repos-root DIR is required (the folder holding the repositories)")
     path = Path(root)
-    if not path.is_dir():
-        usage_error(f"--repos-root: expected a folder, found {'a file' if path.exists() else 'nothing'} at {path}")
+    files = repo_files(config, path)
+    if not files.is_dir(""):
+        found = "a file" if files.exists("") else "nothing"
+        usage_error(f"--repos-root: expected a folder, found {found} at {files.where}")
     return path
 
 
@@ -136,7 +154,8 @@ def conformance_evidence(pytestconfig: pytest.Config) -> FleetEvidence:
     from conformance.evidence.fleet import FleetEvidence
 
     options = {"terraform": pytestconfig.getoption("--terraform")}
-    return FleetEvidence(repos_root(pytestconfig), load_spec(pytestconfig), options)
+    root = repos_root(pytestconfig)
+    return FleetEvidence(root, load_spec(pytestconfig), options, repo_files(pytestconfig, root))
 
 
 @pytest.fixture(scope="session")

@@ -18,12 +18,8 @@ BACKEND_FILE_SUFFIXES = (".hcl", ".tfbackend")
 def backend_files(view: RepoView, evidence: FleetEvidence) -> list[str]:
     """Partial backend settings for the env: `terraform/**/<...env...>.hcl|.tfbackend`."""
     assert view.env is not None
-    folder = evidence.repo_path(view.name) / "terraform"
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix in BACKEND_FILE_SUFFIXES and view.env in re.split(r"[._-]", path.name):
-            found.append(str(path.relative_to(evidence.repo_path(view.name))))
-    return found
+    candidates = evidence.list(view.name, "terraform", BACKEND_FILE_SUFFIXES, recursive=True)
+    return [path for path in candidates if view.env in re.split(r"[._-]", path.rsplit("/", 1)[-1])]
 
 
 BACKEND_FLAG = re.compile(r"""-backend-config[= ]["']?(\w+)=([^"'\s]+)""")

@@ -44,9 +44,16 @@ def _first_lines(output: str, limit: int = 12) -> str:
     return "\n".join(lines[:limit])
 
 
+def _local_terraform_dir(view: RepoView, evidence: FleetEvidence) -> Path:
+    path = evidence.local_path(view.name)
+    if path is None:
+        raise TerraformSkipped("terraform checks need a checkout on this machine (the repos are read through --hosts)")
+    return path / "terraform"
+
+
 def fmt(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     env = _environment(evidence)
-    result = terraform.fmt_check(evidence.repo_path(view.name) / "terraform", env)
+    result = terraform.fmt_check(_local_terraform_dir(view, evidence), env)
     if result.ok:
         return []
     files = [
@@ -64,7 +71,7 @@ def validate(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     env = _environment(evidence)
     with tempfile.TemporaryDirectory(prefix="conformance-validate-") as scratch:
         copy = Path(scratch) / "terraform"
-        shutil.copytree(evidence.repo_path(view.name) / "terraform", copy, ignore=shutil.ignore_patterns(".terraform"))
+        shutil.copytree(_local_terraform_dir(view, evidence), copy, ignore=shutil.ignore_patterns(".terraform"))
         result = terraform.validate(copy, env)
     if result.ok:
         return []

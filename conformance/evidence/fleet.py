@@ -7,7 +7,6 @@ only the first time. `parse_counts` records the parses so a test can hold us to 
 
 from __future__ import annotations
 
-import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from conformance.evidence.evaluate import Unresolvable
+from conformance.evidence.files import LocalFiles, RepoFiles
 from conformance.evidence.hcl import Body, ParseFailure, parse_hcl
 from conformance.evidence.module import EnvModule, Module, read_module, tfvars_values, with_environment
 from conformance.platform.model import LambdaFunction, Platform
@@ -35,8 +35,11 @@ class YamlFailure:
 class FleetEvidence:
     """Cached reads of the repositories under `root`."""
 
-    def __init__(self, root: Path, platform: Platform, options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, root: Path, platform: Platform, options: dict[str, Any] | None = None, files: RepoFiles | None = None
+    ) -> None:
         self.root = root
+        self.files: RepoFiles = files or LocalFiles(root)
         self.platform = platform
         self.options = options or {}
         self.scratch: dict[tuple[str, ...], Any] = {}  # per-run helpers (e.g. terraform's CLI config)
@@ -48,29 +51,29 @@ class FleetEvidence:
             self._cache[key] = compute()
         return self._cache[key]
 
-    def repo_path(self, repo: str) -> Path:
-        return self.root / repo
+    def local_path(self, repo: str) -> Path | None:
+        """The repository on this machine, or None when it is read through another host."""
+        return self.files.local_path(repo)
 
     def exists(self, repo: str, relative: str = "") -> bool:
-        return (self.repo_path(repo) / relative).exists()
+        return self._once(("exists", repo, relative), lambda: self.files.exists(f"{repo}/{relative}".rstrip("/")))
 
     def is_file(self, repo: str, relative: str) -> bool:
-        return (self.repo_path(repo) / relative).is_file()
+        return self.files.is_file(f"{repo}/{relative}")
+
+    def list(self, repo: str, folder: str, suffixes: tuple[str, ...], recursive: bool = False) -> list[str]:
+        """Files under `repo/folder` with these suffixes, relative to the repository."""
+        found = self.files.list(f"{repo}/{folder}", suffixes, recursive)
+        return [path.removeprefix(f"{repo}/") for path in found]
 
     def text(self, repo: str, relative: str) -> str | None:
         """The file's text, or None when it does not exist."""
-
-        def read() -> str | None:
-            try:
-                return (self.repo_path(repo) / relative).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                return None
-
-        return self._once(("text", repo, relative), read)
+        return self._once(("text", repo, relative), lambda: self.files.read(f"{repo}/{relative}"))
 
     def module(self, repo: str) -> Module:
         def parse() -> Module:
-            module = read_module(self.repo_path(repo) / "terraform", f"{repo}/terraform")
+            paths = self.list(repo, "terraform", (".tf",))
+            module = read_module([(f"{repo}/{p}", self.text(repo, p)) for p in paths], f"{repo}/terraform")
             self.parse_counts.update(module.files)
             return module
 
@@ -126,18 +129,7 @@ class FleetEvidence:
     def commit_count(self, repo: str) -> int | str:
         """Commits on HEAD, or why they cannot be counted."""
 
-        def count() -> int | str:
-            path = self.repo_path(repo)
-            if not (path / ".git").exists():
-                return "not a git repository"
-            result = subprocess.run(
-                ["git", "rev-list", "--count", "HEAD"], cwd=path, capture_output=True, text=True, check=False
-            )
-            if result.returncode != 0:
-                return "no commit yet"
-            return int(result.stdout.strip())
-
-        return self._once(("git", repo), count)
+        return self._once(("git", repo), lambda: self.files.commit_count(repo))
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from conformance.evidence.evaluate import Evaluator, Scope, Unresolvable
-from conformance.evidence.hcl import Attribute, Block, Body, Location, ParseFailure, read_hcl
+from conformance.evidence.hcl import Attribute, Block, Body, Location, ParseFailure, parse_hcl
 
 
 @dataclass
@@ -54,13 +53,12 @@ class Module:
         return None
 
 
-def read_module(folder: Path, display: str) -> Module:
-    """Parse every `*.tf` in `folder` (not recursively), in name order."""
+def read_module(files: list[tuple[str, str | None]], display: str) -> Module:
+    """Parse the module's `*.tf` files, given as (shown name, text) in name order."""
     module = Module(display)
-    for path in sorted(folder.glob("*.tf")):
-        shown = f"{display}/{path.name}"
+    for shown, text in files:
         module.files.append(shown)
-        parsed = read_hcl(path, shown)
+        parsed = parse_hcl(text, shown) if text is not None else ParseFailure(shown, 0, 0, "cannot be read")
         if isinstance(parsed, ParseFailure):
             module.failures.append(parsed)
         else:
