@@ -3,7 +3,7 @@ PYTHON ?= python3
 BOOTSTRAP := .venv-bootstrap
 TOX := $(BOOTSTRAP)/bin/tox
 
-.PHONY: test generate lint clean
+.PHONY: test generate lint sandbox clean
 
 $(TOX):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -19,5 +19,8 @@ generate: $(TOX)  ## render the eight repositories into ./generated
 lint: $(TOX)
 	$(TOX) run -e lint
 
+sandbox: $(TOX)  ## generate, deploy into a local AWS emulator, run the conformance suite (needs terraform)
+	$(TOX) run -e sandbox
+
 clean:
-	rm -rf $(BOOTSTRAP) .tox generated
+	rm -rf $(BOOTSTRAP) .tox generated sandbox

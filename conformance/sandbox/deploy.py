@@ -416,10 +416,10 @@ def deploy(
     if not repos:
         return outcomes
     with _pool(jobs) as pool:
-        # The first init alone: it installs the provider into the plugin cache, which concurrent
-        # inits must not race to fill. Then package and init the Lambda repositories while the
-        # infrastructure applies (its apply is mostly the provider waiting), and apply them once
-        # its outputs are in the state.
+        # The infrastructure repo is initialised first (that fills the plugin cache; inits run one
+        # at a time anyway, see INIT_LOCK). The Lambda repositories are packaged and initialised
+        # while the infrastructure applies (its apply is mostly the provider waiting) and applied
+        # once its outputs are in the state.
         first: Future[RepoOutcome] = Future()
         first.set_result(prepare_repo(target, repos[0], env, repos[0] != infra))
         prepared = {repos[0]: first}

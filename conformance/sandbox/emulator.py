@@ -29,6 +29,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -199,7 +200,10 @@ def serve(
         apply_patches()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    try:
+        server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    except OSError as error:
+        raise EmulatorError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
 
     def shutdown() -> None:
         # shutdown() waits for serve_forever to return: call it from another thread.
@@ -282,22 +286,21 @@ class Emulator:
             command.append("--no-patches")
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            log: IO[str] | int = self.log_path.open("w", encoding="utf-8")
-        else:
-            log = subprocess.DEVNULL
-        try:
+        # The server's stderr: the log file, or a scratch file read only to explain a failed start.
+        with self.log_path.open("w+", encoding="utf-8") if self.log_path else tempfile.TemporaryFile("w+") as log:
             self.process = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=log, text=True, env=self.environment()
             )
-        finally:
-            if not isinstance(log, int):
-                log.close()
-        assert self.process.stdout is not None
-        line = _read_ready_line(self.process.stdout, timeout)
-        if not line or not line.startswith(READY_PREFIX):
-            self.stop()
-            where = f"; see {self.log_path}" if self.log_path else ""
-            raise EmulatorError(f"the emulator did not start within {timeout:.0f} s{where}")
+            assert self.process.stdout is not None
+            line = _read_ready_line(self.process.stdout, timeout)
+            if not line or not line.startswith(READY_PREFIX):
+                exited = self.process.poll()
+                self.stop()
+                log.seek(0)
+                said = [text for text in log.read().splitlines() if text.strip()]
+                why = said[-1] if said else f"no answer within {timeout:.0f} s"
+                status = f" (exit {exited})" if exited is not None else ""
+                raise EmulatorError(f"the emulator did not start{status}: {why}")
         self.url = line[len(READY_PREFIX) :].strip()
         self.port = int(self.url.rsplit(":", 1)[1])
         self.wait_until_answering()

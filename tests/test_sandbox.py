@@ -1,0 +1,130 @@
+"""End to end: the fleet deployed with the real Terraform into the emulator, checked, drifted, caught.
+
+One deployment for the module (about two minutes on 2 cores): the suite passes against it,
+`terraform plan` shows no change in any repository, each drift scenario is applied (and caught by
+the live half of the suite where the plugin has it), and nothing is left running at the end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.generate.fleet import generate_fleet
+from conformance.platform import Platform
+from conformance.sandbox import deploy as deploying
+from conformance.sandbox.cli import uses_managed_policies
+from conformance.sandbox.drift import SCENARIOS, apply_drift
+from conformance.sandbox.emulator import Emulator
+from conformance.sandbox.suite import live_supported, run_suite
+
+pytestmark = [pytest.mark.terraform, pytest.mark.slow]
+
+ENV = "dev"
+
+
+@dataclass
+class Sandbox:
+    emulator: Emulator
+    target: deploying.Target
+    pid: int
+    env: dict[str, str]
+
+
+def _explain(outcomes: list[deploying.RepoOutcome]) -> str:
+    return "\n".join(f"{o.error}\n{o.output_tail}" for o in outcomes if not o.ok)
+
+
+def _processes_under(folder: Path) -> list[str]:
+    """Processes whose working directory is inside `folder` (Terraform or its provider left behind)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cwd = Path(os.readlink(proc / "cwd"))
+        except OSError:
+            continue
+        if cwd == folder or folder in cwd.parents:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{proc.name}: {command[:120]}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def sandbox(platform: Platform, terraform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    root = tmp_path_factory.mktemp("sandbox")
+    repos = root / "repos"
+    results = generate_fleet(platform, repos)
+    assert not [r for r in results if r.error], [r.error for r in results]
+    emulator = Emulator(
+        platform.environments[ENV].account_id,
+        managed_policies=uses_managed_policies(repos),
+        log_path=root / "emulator.log",
+    )
+    emulator.start()
+    try:
+        target = deploying.Target(emulator.url, ENV, platform, repos, root / "work")
+        deploying.bootstrap_state(target)
+        outcomes = deploying.deploy(target, base_env=terraform_env)
+        assert [o.repo for o in outcomes] == platform.repo_names
+        assert all(o.ok for o in outcomes), _explain(outcomes)
+        yield Sandbox(emulator, target, emulator.pid or 0, terraform_env)
+    finally:
+        emulator.stop()
+
+
+def test_the_suite_passes_against_the_deployment(sandbox: Sandbox) -> None:
+    target = sandbox.target
+    report = target.workdir / "suite.json"
+    result = run_suite(target.repos_root, ENV, target.endpoint_url, target.region, report, quiet=True)
+    failures = "\n".join(f"{f['criterion']} {f['repo']}: {f['message']}" for f in result.failures)
+    assert result.passed, failures or result.output[-3000:]
+    assert result.summary.get("passed", 0) > 0
+    assert result.live == live_supported()
+
+
+def test_terraform_plan_shows_no_change_in_any_repository(sandbox: Sandbox) -> None:
+    outcomes = deploying.plan_all(sandbox.target, base_env=sandbox.env)
+    assert all(o.ok for o in outcomes), _explain(outcomes)
+    changed = {o.repo: o.output_tail for o in outcomes if o.changes}
+    assert not changed, "\n".join(f"{repo}:\n{lines}" for repo, lines in changed.items())
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_each_drift_applies_and_the_live_checks_catch_it(sandbox: Sandbox, name: str) -> None:
+    target = sandbox.target
+    drift = apply_drift(name, target.platform, ENV, target.endpoint_url)
+    try:
+        assert drift.changed
+        if live_supported():
+            report = target.workdir / f"drift-{name}.json"
+            result = run_suite(
+                target.repos_root, ENV, target.endpoint_url, target.region, report, quiet=True, marker="live"
+            )
+            failed = sorted({f["criterion"] for f in result.failures})
+            expected = SCENARIOS[name].caught_by
+            assert not result.passed, f"{name} ({drift.changed}) was not caught by the live checks"
+            assert expected in failed, f"{name}: expected {expected} to fail, found {failed or result.output[-2000:]}"
+    finally:
+        drift.restore()
+
+
+def test_restored_drifts_leave_a_passing_deployment(sandbox: Sandbox) -> None:
+    if not live_supported():
+        pytest.skip("the conformance plugin has no live half (--endpoint-url) yet")
+    target = sandbox.target
+    report = target.workdir / "after-drifts.json"
+    result = run_suite(target.repos_root, ENV, target.endpoint_url, target.region, report, quiet=True, marker="live")
+    failures = "\n".join(f"{f['criterion']} {f['repo']}: {f['message']}" for f in result.failures)
+    assert result.passed, failures or result.output[-3000:]
+
+
+def test_nothing_is_left_running(sandbox: Sandbox) -> None:
+    sandbox.emulator.stop()
+    with pytest.raises(ProcessLookupError):
+        os.kill(sandbox.pid, 0)
+    assert not deploying.CHILDREN._running
+    assert _processes_under(sandbox.target.repos_root) == []
