@@ -68,18 +68,18 @@ def ddb_table(view: RepoView, _: FleetEvidence) -> list[Problem]:
     return check_equal(view, table(view), "billing_mode", view.platform.infrastructure.table.billing_mode.value)
 
 
+def enabled_block(view: RepoView, instance: Instance, block_type: str) -> list[Problem]:
+    """`block_type { enabled = true }` in the resource (Terraform also takes the string "true")."""
+    blocks = instance.nested(block_type)
+    enabled = value(view, blocks[0], "enabled", False) if blocks else None
+    if truthy(enabled):
+        return []
+    found = f"no {block_type} block" if not blocks else f"enabled = {describe(enabled)}"
+    return [Problem(where(blocks[0] if blocks else instance), expected(f"{block_type} {{ enabled = true }}", found))]
+
+
 def ddb_pitr(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    instance = table(view)
-    blocks = instance.nested("point_in_time_recovery")
-    enabled = value(view, blocks[0], "enabled", False) if blocks else False
-    if not truthy(enabled):
-        found = "no point_in_time_recovery block" if not blocks else f"enabled = {describe(enabled)}"
-        return [
-            Problem(
-                where(blocks[0] if blocks else instance), expected("point_in_time_recovery { enabled = true }", found)
-            )
-        ]
-    return []
+    return enabled_block(view, table(view), "point_in_time_recovery")
 
 
 def _key_type(view: RepoView, instance: Instance, attribute: str) -> str | None:
@@ -133,17 +133,7 @@ def ddb_indexes(view: RepoView, _: FleetEvidence) -> list[Problem]:
 
 
 def ddb_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    instance = table(view)
-    blocks = instance.nested("server_side_encryption")
-    enabled = value(view, blocks[0], "enabled", False) if blocks else None
-    if not truthy(enabled):
-        found = "no server_side_encryption block" if not blocks else f"enabled = {describe(enabled)}"
-        return [
-            Problem(
-                where(blocks[0] if blocks else instance), expected("server_side_encryption { enabled = true }", found)
-            )
-        ]
-    return []
+    return enabled_block(view, table(view), "server_side_encryption")
 
 
 # -- SQS -----------------------------------------------------------------------------------------
