@@ -8,6 +8,8 @@ the live half of the suite where the plugin has it), and nothing is left running
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conformance.generate.fleet import generate_fleet
+from conformance.paths import PROJECT_ROOT
 from conformance.platform import Platform
 from conformance.sandbox import deploy as deploying
 from conformance.sandbox.cli import uses_managed_policies
@@ -83,7 +86,7 @@ def test_the_suite_passes_against_the_deployment(sandbox: Sandbox) -> None:
     failures = "\n".join(f"{f['criterion']} {f['repo']}: {f['message']}" for f in result.failures)
     assert result.passed, failures or result.output[-3000:]
     assert result.summary.get("passed", 0) > 0
-    assert result.live == live_supported()
+    assert result.live and live_supported()
 
 
 def test_terraform_plan_shows_no_change_in_any_repository(sandbox: Sandbox) -> None:
@@ -99,22 +102,83 @@ def test_each_drift_applies_and_the_live_checks_catch_it(sandbox: Sandbox, name:
     drift = apply_drift(name, target.platform, ENV, target.endpoint_url)
     try:
         assert drift.changed
-        if live_supported():
-            report = target.workdir / f"drift-{name}.json"
-            result = run_suite(
-                target.repos_root, ENV, target.endpoint_url, target.region, report, quiet=True, marker="live"
-            )
-            failed = sorted({f["criterion"] for f in result.failures})
-            expected = SCENARIOS[name].caught_by
-            assert not result.passed, f"{name} ({drift.changed}) was not caught by the live checks"
-            assert expected in failed, f"{name}: expected {expected} to fail, found {failed or result.output[-2000:]}"
+        report = target.workdir / f"drift-{name}.json"
+        result = run_suite(
+            target.repos_root, ENV, target.endpoint_url, target.region, report, quiet=True, marker="live"
+        )
+        failed = sorted({f["criterion"] for f in result.failures})
+        expected = SCENARIOS[name].caught_by
+        assert not result.passed, f"{name} ({drift.changed}) was not caught by the live checks"
+        assert expected in failed, f"{name}: expected {expected} to fail, found {failed or result.output[-2000:]}"
     finally:
         drift.restore()
 
 
+def sandbox_command(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "sandbox.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def validator(sandbox: Sandbox) -> subprocess.CompletedProcess[str]:
+    """The infrastructure repo's own post-deploy validator, boto3 alone, against the emulator."""
+    repo = sandbox.target.repos_root / sandbox.target.platform.infrastructure.repo
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    return subprocess.run(
+        [
+            sys.executable,
+            "scripts/validate_infrastructure.py",
+            "--env",
+            ENV,
+            "--endpoint-url",
+            sandbox.target.endpoint_url,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_the_generated_validator_passes_then_catches_a_drift(sandbox: Sandbox) -> None:
+    before = validator(sandbox)
+    assert before.returncode == 0, before.stdout + before.stderr
+    drift = apply_drift("pitr-disabled", sandbox.target.platform, ENV, sandbox.target.endpoint_url)
+    try:
+        after = validator(sandbox)
+    finally:
+        drift.restore()
+    assert after.returncode == 1, after.stdout + after.stderr
+    assert any(line.startswith("FAIL") and "ENABLED" in line for line in after.stdout.splitlines()), after.stdout
+
+
+def test_the_check_command_exits_1_naming_the_criterion(sandbox: Sandbox) -> None:
+    target = sandbox.target
+    drift = apply_drift("dlq-receive-count", target.platform, ENV, target.endpoint_url)
+    try:
+        result = sandbox_command(
+            sandbox,
+            "check",
+            "--endpoint-url",
+            target.endpoint_url,
+            "--repos-root",
+            str(target.repos_root),
+            "--env",
+            ENV,
+        )
+    finally:
+        drift.restore()
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "INF-SQS-RECEIVE-COUNT" in result.stdout + result.stderr
+
+
 def test_restored_drifts_leave_a_passing_deployment(sandbox: Sandbox) -> None:
-    if not live_supported():
-        pytest.skip("the conformance plugin has no live half (--endpoint-url) yet")
     target = sandbox.target
     report = target.workdir / "after-drifts.json"
     result = run_suite(target.repos_root, ENV, target.endpoint_url, target.region, report, quiet=True, marker="live")
