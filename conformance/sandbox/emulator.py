@@ -294,7 +294,10 @@ class Emulator:
             assert self.process.stdout is not None
             line = _read_ready_line(self.process.stdout, timeout)
             if not line or not line.startswith(READY_PREFIX):
-                exited = self.process.poll()
+                try:  # stdout can close a moment before the exit status is there
+                    exited = self.process.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    exited = None
                 self.stop()
                 log.seek(0)
                 said = [text for text in log.read().splitlines() if text.strip()]
