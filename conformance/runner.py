@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from conformance.criteria.base import Criterion, Problem, SkipCase
-from conformance.criteria.hcl_checks import Stop
+from conformance.criteria.hcl_checks import Stop, unresolved
 from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.platform.model import LambdaFunction, Platform
@@ -129,7 +129,7 @@ def run_case(case: Case, evidence: FleetEvidence) -> Outcome:
     except SkipCase as reason:
         return Outcome("skipped", str(reason))
     except Unresolvable as error:
-        problems = [Problem(str(error.location or case.repo), str(error).replace(f" at {error.location}", ""))]
+        problems = [unresolved(view, error)]
     if problems:
         return Outcome("failed", "\n".join(p.render(case.criterion.id) for p in problems))
     return Outcome("passed")

@@ -42,10 +42,6 @@ def terraform_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def repo_names(platform: Platform) -> list[str]:
-    return platform.repo_names
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrise `repo_name` over the spec's repositories, `lambda_name` over its Lambdas."""
     if "repo_name" in metafunc.fixturenames or "lambda_name" in metafunc.fixturenames:

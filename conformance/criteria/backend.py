@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
-from conformance.criteria.hcl_checks import Stop, describe, parse_failures, truthy
+from conformance.criteria.hcl_checks import Stop, describe, parse_failures, truthy, unresolved
 from conformance.evidence.evaluate import Evaluator, Unresolvable
 from conformance.evidence.evaluate import Scope as EvalScope
 from conformance.evidence.fleet import FleetEvidence, RepoView
@@ -108,7 +108,7 @@ def tfvars(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     if isinstance(loaded, ParseFailure):
         return [Problem(f"{loaded.file}:{loaded.line}", f"does not parse: {loaded.reason}")]
     values, errors = loaded
-    problems = [Problem(str(e.location), str(e).replace(f" at {e.location}", "")) for e in errors.values()]
+    problems = [unresolved(view, e) for e in errors.values()]
     spec = view.platform.environments[view.env]
     providers = [
         b for b in view.module.of_type("provider") if b.labels == ("aws",) and "alias" not in b.body.attributes

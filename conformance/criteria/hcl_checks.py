@@ -21,11 +21,6 @@ class Stop(Exception):
         self.problems = list(problems)
 
 
-def relative(view: RepoView, file: str) -> str:
-    """`repo/terraform/x.tf` -> `terraform/x.tf`."""
-    return file.removeprefix(f"{view.name}/")
-
-
 def unresolved(view: RepoView, error: Unresolvable) -> Problem:
     where = str(error.location) if error.location else view.name
     return Problem(where, str(error).replace(f" at {error.location}", "") if error.location else str(error))
@@ -99,11 +94,3 @@ def check_equal(view: RepoView, instance: Instance, path: str, wanted: Any) -> l
     if actual != wanted:
         return [Problem(where(instance, path), f"{path}: {expected(describe(wanted), describe(actual))}")]
     return []
-
-
-def run(check: Any) -> list[Problem]:
-    """Call a check body, turning Stop into its problems."""
-    try:
-        return check()
-    except Stop as stop:
-        return stop.problems

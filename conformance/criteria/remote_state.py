@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
-from conformance.criteria.hcl_checks import Stop, describe, parse_failures
+from conformance.criteria.hcl_checks import Stop, describe, parse_failures, unresolved
 from conformance.evidence.evaluate import Evaluator, Ref, Unresolvable
 from conformance.evidence.evaluate import Scope as EvalScope
 from conformance.evidence.fleet import FleetEvidence, RepoView
@@ -35,7 +35,7 @@ def evaluate(view: RepoView, attribute: Attribute, **overrides: Any) -> Any:
     try:
         return Evaluator(EvalScope(variables, view.module.locals)).attribute(attribute)
     except Unresolvable as error:
-        raise Stop(Problem(str(error.location), str(error).replace(f" at {error.location}", ""))) from None
+        raise Stop(unresolved(view, error)) from None
 
 
 def config_entry(view: RepoView, block: Block, name: str) -> tuple[Attribute, Any]:

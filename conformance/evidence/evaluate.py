@@ -18,7 +18,7 @@ from typing import Any
 from hcl2.api import parses_to_tree
 from lark import Token, Tree
 
-from conformance.evidence.hcl import Attribute, Block, Location, source_text
+from conformance.evidence.hcl import Attribute, Location, source_text
 
 NOT_VALUES = {"new_line_or_comment"}
 
@@ -566,7 +566,3 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "distinct": lambda items: list(dict.fromkeys(items)),
     "substr": lambda s, offset, length: to_string(s)[int(offset) : int(offset) + int(length)],
 }
-
-
-def block_attribute(block: Block, name: str) -> Attribute | None:
-    return block.body.attributes.get(name)
