@@ -246,3 +246,22 @@ def test_target_paths_are_absolute(platform, tmp_path: Path, monkeypatch: pytest
 def test_a_busy_port_is_reported_in_one_line(emulator: Emulator) -> None:
     with pytest.raises(EmulatorError, match=rf"did not start \(exit \d+\): .*{emulator.port}"):
         Emulator("111122223333", port=emulator.port).start()
+
+
+def test_emulator_keeps_the_queue_policy_when_other_attributes_change(emulator: Emulator) -> None:
+    """Terraform writes the policy and the redrive allow policy in parallel; both must stay."""
+    sqs = _client("sqs", emulator.url)
+    queue = sqs.create_queue(QueueName="patch-policy")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": arn}],
+        }
+    )
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"Policy": policy})
+    allow = json.dumps({"redrivePermission": "denyAll"})
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedriveAllowPolicy": allow})
+    read = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    assert json.loads(read["Policy"]) == json.loads(policy)
+    assert json.loads(read["RedriveAllowPolicy"]) == json.loads(allow)

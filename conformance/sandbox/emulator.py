@@ -91,7 +91,7 @@ def _check_redrive_allow_policy(value: str) -> None:
 
 
 def patch_sqs_redrive_allow_policy() -> None:
-    """Store and return `RedriveAllowPolicy` (moto 5 drops it)."""
+    """Store and return `RedriveAllowPolicy` (moto 5 drops it), and keep `Policy` across updates."""
     from moto.sqs.models import Queue
 
     if "RedriveAllowPolicy" in Queue.BASE_ATTRIBUTES:
@@ -101,6 +101,11 @@ def patch_sqs_redrive_allow_policy() -> None:
     original = Queue._set_attributes
 
     def _set_attributes(self: Any, attributes: dict[str, Any], now: Any = None) -> None:
+        # moto clears `Policy` on every SetQueueAttributes that does not name it; AWS keeps it.
+        # Terraform sets the redrive allow policy and the queue policy in parallel, so without
+        # this the queue policy is lost half the time and its apply waits until it times out.
+        if "Policy" not in attributes and getattr(self, "policy", None) is not None:
+            attributes = {**attributes, "Policy": self.policy}
         if "RedriveAllowPolicy" in attributes:
             value = attributes["RedriveAllowPolicy"]
             if value in ("", None):
