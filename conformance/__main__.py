@@ -40,6 +40,38 @@ def list_criteria(args: argparse.Namespace) -> int:
     return 0
 
 
+def drift_targets(args: argparse.Namespace) -> int:
+    """`name=value` lines for $GITHUB_OUTPUT: the drift check's matrix and tool versions, from the spec."""
+    from conformance.ci.targets import UnknownEnv, github_outputs
+
+    try:
+        lines = github_outputs(load_platform(args.platform), args.env)
+    except UnknownEnv as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
+def drift_alert(args: argparse.Namespace) -> int:
+    """Decide one env's alert: `name=value` lines for $GITHUB_OUTPUT; the issue body to --body."""
+    import json
+    from pathlib import Path
+
+    from conformance.ci.drift_alert import LABEL, TITLE, issue_action, verdict
+
+    found = verdict(args.env, Path(args.report), args.run_url)
+    Path(args.body).write_text(found.body, encoding="utf-8")
+    lines = [f"alert={'true' if found.alert else 'false'}", f"headline={found.headline}"]
+    if found.alert and args.open_issues:
+        open_issues = json.loads(Path(args.open_issues).read_text(encoding="utf-8") or "[]")
+        action, number = issue_action(args.env, open_issues)
+        lines += [f"action={action}", f"issue={number or ''}"]
+    lines += [f"label={LABEL.format(env=args.env)}", f"title={TITLE.format(env=args.env)}"]
+    print("\n".join(line.replace("\n", " ") for line in lines))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance")
     parser.add_argument("--platform", default=DEFAULT_PLATFORM, help="platform spec (default: %(default)s)")
@@ -49,6 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     sync.set_defaults(run=sync_templates)
     criteria = commands.add_parser("criteria", help="list every criterion the suite checks")
     criteria.set_defaults(run=list_criteria)
+    targets = commands.add_parser("drift-targets", help="the drift workflow's matrix, from the spec")
+    targets.add_argument("--env", default="all", help="one env, or all (default)")
+    targets.set_defaults(run=drift_targets)
+    alert = commands.add_parser("drift-alert", help="decide the drift workflow's alert for one env")
+    alert.add_argument("--env", required=True)
+    alert.add_argument("--report", required=True, help="the env's --conformance-json report")
+    alert.add_argument("--body", required=True, help="where to write the issue body (Markdown)")
+    alert.add_argument("--open-issues", help="`gh issue list --json number,title,labels` output")
+    alert.add_argument("--run-url", default="", help="the workflow run, linked from the alert")
+    alert.set_defaults(run=drift_alert)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from conformance.criteria import (
     backend,
+    conformance_role,
     infrastructure,
     lambda_function,
     live_only,
@@ -22,6 +23,7 @@ from conformance.criteria.base import Criterion
 CRITERIA: list[Criterion] = [
     *repo_files.CRITERIA,
     *infrastructure.CRITERIA,
+    *conformance_role.CRITERIA,
     *remote_state.CRITERIA,
     *lambda_function.CRITERIA,
     *backend.CRITERIA,

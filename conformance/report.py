@@ -66,6 +66,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
         row = [_cell(cells[repo]) if repo in cells else "" for repo in repos]
         label = f"`{criterion}`{_live(source)} {titles[criterion]}"
         lines.append(f"| {label} | " + " | ".join(row) + " |")
+    lines += drift_table(results)
     failures = [r for r in results if r["outcome"] in ("failed", "error")]
     if failures:
         lines += ["", "### Failures", ""]
@@ -75,6 +76,41 @@ def markdown(results: list[dict[str, Any]]) -> str:
             source = _live(result.get("source", "static"))
             lines.append(f"- **{result['criterion']}**{source} {result['repo']}{env}: {detail}")
     return "\n".join(lines) + "\n"
+
+
+def _table_cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def drift_table(results: list[dict[str, Any]]) -> list[str]:
+    """Every drifted value of the live results: criterion, env, resource, expected, found, AWS call."""
+    rows = [
+        (result, drift)
+        for result in results
+        if result.get("source") == "live" and result["outcome"] == "failed"
+        for drift in result.get("drift", [])
+        if drift.get("call")
+    ]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "### Drift",
+        "",
+        "| criterion | env | resource | expected | found | AWS call |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result, drift in rows:
+        cells = (
+            f"`{result['criterion']}`",
+            result["env"] or "",
+            f"`{drift['resource']}`",
+            drift["expected"],
+            drift["found"],
+            f"`{drift['call']}`",
+        )
+        lines.append("| " + " | ".join(_table_cell(c) for c in cells) + " |")
+    return lines
 
 
 def write_markdown(path: Path, results: list[dict[str, Any]]) -> None:

@@ -133,6 +133,7 @@ DYNAMODB = "terraform/dynamodb.tf"
 SQS = "terraform/sqs.tf"
 S3 = "terraform/s3.tf"
 DATA = "terraform/data.tf"
+ROLE = "terraform/conformance_role.tf"
 
 
 def workflow(env: str) -> str:
@@ -351,7 +352,8 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub("terraform/sns.tf", r'(name\s+= )"bbws-product-alerts-\$', r'\1"bbws-product-alarms-$'),
         "aws_sns_topic named 'bbws-product-alerts-{env}', found bbws-product-alarms-{env}",
-        also=("INF-CW-DLQ-ALARM",),  # the alarm must notify that topic, which it looks up by name
+        # The alarm must notify that topic and the drift role may publish only to it: both look it up by name.
+        also=("INF-CW-DLQ-ALARM", "INF-CONFORMANCE-ROLE"),
     ),
     Mutation(
         "api-renamed",
@@ -366,6 +368,36 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub("terraform/iam.tf", r'(identifiers = )\["lambda\.amazonaws\.com"\]', r'\1["ec2.amazonaws.com"]'),
         "expected a trust policy for lambda.amazonaws.com, found none",
+    ),
+    Mutation(
+        "conformance-role-misses-a-read",
+        "INF-CONFORMANCE-ROLE",
+        INFRA,
+        sub(ROLE, r'"dynamodb:DescribeContinuousBackups", ', ""),
+        "expected dynamodb:DescribeContinuousBackups (the live suite calls dynamodb:DescribeContinuousBackups), "
+        "found no grant",
+    ),
+    Mutation(
+        "conformance-role-grants-a-write",
+        "INF-CONFORMANCE-ROLE",
+        INFRA,
+        sub(ROLE, r'"sqs:GetQueueUrl"\]', '"sqs:GetQueueUrl", "sqs:PurgeQueue"]'),
+        "expected only the live suite's reads and sns:Publish, found sqs:PurgeQueue, which the live suite never calls",
+    ),
+    Mutation(
+        "conformance-role-any-environment",
+        "INF-CONFORMANCE-ROLE",
+        INFRA,
+        sub(ROLE, r"environment:\$\{var\.environment\}", "environment:*", count=2),
+        {env: f":environment:{env}'], found ['repo:" for env in ENVS},
+    ),
+    Mutation(
+        "conformance-role-publishes-anywhere",
+        "INF-CONFORMANCE-ROLE",
+        INFRA,
+        sub(ROLE, r'(actions   = \["sns:Publish"\]\n    resources = )\[aws_sns_topic\.alert_topic\.arn\]', r'\1["*"]'),
+        "expected sns:Publish in a statement of its own, on the alert topic only, "
+        "found actions ['sns:Publish'] on ['*']",
     ),
     Mutation(
         "alarm-without-actions",

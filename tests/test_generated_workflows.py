@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-BIN = Path(sys.executable).parent
+from tests.workflow_linters import assert_valid_against_githubs_schema, assert_zizmor_finds_nothing, load_workflow
+
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 
-def load_workflow(path: Path) -> dict:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["on"] = data.pop(True, data.get("on"))  # PyYAML reads the key `on` as True
-    return data
-
-
 def test_every_workflow_validates_against_githubs_schema(fleet: Path, repo_name: str) -> None:
-    files = sorted(str(p) for p in (fleet / repo_name / ".github" / "workflows").glob("*.yml"))
-    result = subprocess.run(
-        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *files],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_valid_against_githubs_schema(sorted((fleet / repo_name / ".github" / "workflows").glob("*.yml")))
 
 
 def test_zizmor_offline_reports_nothing(fleet: Path, repo_name: str) -> None:
-    result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--persona", "pedantic", str(fleet / repo_name / ".github" / "workflows")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No findings to report" in result.stdout
+    assert_zizmor_finds_nothing(fleet / repo_name / ".github" / "workflows")
 
 
 @pytest.mark.parametrize("env", ["dev", "sit", "prod"])

@@ -24,6 +24,7 @@ from conformance.sandbox.cli import uses_managed_policies
 from conformance.sandbox.drift import SCENARIOS, apply_drift
 from conformance.sandbox.emulator import Emulator
 from conformance.sandbox.suite import live_supported, run_suite
+from tests.test_project_workflows import suite_command
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
@@ -176,6 +177,30 @@ def test_the_check_command_exits_1_naming_the_criterion(sandbox: Sandbox) -> Non
         drift.restore()
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
     assert "INF-SQS-RECEIVE-COUNT" in result.stdout + result.stderr
+
+
+def test_the_drift_jobs_command_exits_non_zero_naming_criterion_resource_expected_found(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The scheduled drift job's own suite step (drift.yml, resolved through tox.ini), run here."""
+    target = sandbox.target
+    reports = tmp_path / "reports"
+    command = suite_command(ENV, target.repos_root, reports)
+    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = {**os.environ, **sandbox.env, **credentials, "AWS_ENDPOINT_URL": target.endpoint_url}
+    drift = apply_drift("pitr-disabled", target.platform, ENV, target.endpoint_url)
+    try:
+        result = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=900
+        )
+    finally:
+        drift.restore()
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    summary = (reports / f"drift-{ENV}.md").read_text(encoding="utf-8")
+    table = target.platform.name(target.platform.infrastructure.table.thing, ENV)
+    call = "describe_continuous_backups → PointInTimeRecoveryDescription.PointInTimeRecoveryStatus"
+    assert f"| `INF-DDB-PITR` | {ENV} | `{table}` | ENABLED | DISABLED | `{call}` |" in summary, summary
+    assert (reports / f"drift-{ENV}.xml").is_file() and (reports / f"drift-{ENV}.json").is_file()
 
 
 def test_restored_drifts_leave_a_passing_deployment(sandbox: Sandbox) -> None:

@@ -40,6 +40,8 @@ class Requirement(StrEnum):
     LAMBDA_DATA = "Each Lambda repository / terraform/data.tf reads the infrastructure state"
     BACKEND = "Each Lambda repository / Backend: S3 state with locking, a separate key per repository"
     GIT = "Each Lambda repository / Every repository: a git repository with at least one commit"
+    # Not a line of the requirement: the project's scheduled drift check (issue 6) needs it.
+    DRIFT_ROLE = "Scheduled drift check / A read-only role per env for the conformance repository"
 
 
 class SkipCase(Exception):

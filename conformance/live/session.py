@@ -25,6 +25,7 @@ from typing import Any
 
 from conformance.live.errors import CallFailed, LiveError, Missing, Stopped
 from conformance.live.guard import ReadOnlyViolation, account_mismatch, install_read_only
+from conformance.live.permissions import declared_operations, iam_action
 from conformance.live.resources import Names
 from conformance.platform.model import Platform
 
@@ -83,14 +84,6 @@ THROTTLING_CODES = frozenset(
         "SlowDown",
     }
 )
-# IAM actions whose name is not `<service>:<Operation>`.
-IAM_ACTIONS = {
-    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
-    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
-    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
-    ("s3", "HeadBucket"): "s3:ListBucket",
-    ("s3", "HeadObject"): "s3:GetObject",
-}
 NOT_AUTHORIZED = re.compile(r"not authorized to perform:? ([\w-]+:[\w*]+)")
 ATTEMPT = re.compile(r"attempt=(\d+)")
 
@@ -105,9 +98,7 @@ def permission(service: str, operation: str, message: str) -> str:
     """The IAM action a denied call needed: from AWS's message when it says, else derived."""
     if match := NOT_AUTHORIZED.search(message or ""):
         return match.group(1)
-    if service == "apigateway":
-        return "apigateway:GET"
-    return IAM_ACTIONS.get((service, operation), f"{service}:{operation}")
+    return iam_action(service, operation)
 
 
 @dataclass(frozen=True)
@@ -129,8 +120,11 @@ class LiveEvidence:
         endpoint_url: str | None = None,
         *,
         retries: dict[str, Any] | None = None,
+        allowed: frozenset[str] | None = None,
     ) -> None:
         self.platform = platform
+        # The guard's allow-list: the live checks' declared reads (see conformance.live.permissions).
+        self.allowed = allowed if allowed is not None else frozenset(declared_operations(platform))
         self.endpoint_url = endpoint_url or None
         self.retries = dict(retries or RETRIES)
         self.calls: Counter[str] = Counter()
@@ -160,7 +154,7 @@ class LiveEvidence:
                 # An emulator checks no signature; dummy keys beat "no credentials" there.
                 core.set_credentials("testing", "testing")
             session = boto3.session.Session(botocore_session=core)
-            install_read_only(session.events)
+            install_read_only(session.events, self.allowed)
             session.events.register("before-call", self._count_call, unique_id="bbws-conformance-count")
             session.events.register_first("before-send", self._count_attempt, unique_id="bbws-conformance-attempts")
             self._session = session

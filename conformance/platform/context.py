@@ -69,6 +69,11 @@ def platform_context(platform: Platform) -> dict[str, Any]:
         },
         "github": platform.github.model_dump(),
         "infrastructure_repo": infra.repo,
+        "conformance": {
+            "repository": f"{platform.github.organisation}/{platform.conformance.repository}",
+            "role_name": hcl_name(platform, platform.conformance.readonly_role),
+            "subjects": platform.conformance_subjects(HCL_ENVIRONMENT),
+        },
         "names": {
             "table": hcl_name(platform, table.thing),
             "queue": hcl_name(platform, infra.queue.thing),

@@ -138,6 +138,42 @@ class GitHub(Strict):
         return value
 
 
+GITHUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+OIDC_SUBJECT_FIELDS = ("{organisation}", "{organisation_id}", "{repository}", "{repository_id}")
+
+
+class Conformance(Strict):
+    """Where the scheduled drift check runs, and the read-only role it assumes in each env.
+
+    GitHub's OIDC subject names the repository `repo:<org>/<repo>:environment:<env>`; repositories
+    created (or renamed) after 2026-06-18, or opted in, present their immutable IDs instead, in the
+    form `immutable_subject` spells. The role trusts both, for the env's GitHub environment only.
+    """
+
+    repository: str
+    organisation_id: int = Field(gt=0)
+    repository_id: int = Field(gt=0)
+    immutable_subject: str = "{organisation}@{organisation_id}/{repository}@{repository_id}"
+    readonly_role: str
+
+    _thing = field_validator("readonly_role")(check_thing)
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        if not GITHUB_NAME.match(value):
+            raise ValueError(f"expected a GitHub repository name, found {value!r}")
+        return value
+
+    @field_validator("immutable_subject")
+    @classmethod
+    def _subject(cls, value: str) -> str:
+        missing = [f for f in OIDC_SUBJECT_FIELDS[1::2] if f not in value]
+        if missing:
+            raise ValueError(f"expected a pattern holding {' and '.join(missing)}, found {value!r}")
+        return value
+
+
 class KeyAttribute(Strict):
     name: str
     type: str = "S"
@@ -384,6 +420,7 @@ class Platform(Strict):
     environments: dict[str, Environment]
     state: State
     github: GitHub
+    conformance: Conformance
     infrastructure: Infrastructure
     lambdas: Lambdas
 
@@ -441,6 +478,7 @@ class Platform(Strict):
             infra.alert_topic.thing,
             infra.rest_api.thing,
             infra.dlq_alarm.thing,
+            self.conformance.readonly_role,
         ]
         derived = [LAMBDA_LOGS_KEY_THING]
         return fixed + derived + [t for f in self.lambdas.functions for t in (f.dashed, f.role_thing)]
@@ -462,6 +500,24 @@ class Platform(Strict):
 
     def deploy_role_arn(self, env: str) -> str:
         return deploy_role_arn(self.github.deploy_role, env, self.environments[env].account_id)
+
+    def conformance_role(self, env: str) -> str:
+        return self.name(self.conformance.readonly_role, env)
+
+    def conformance_role_arn(self, env: str) -> str:
+        return f"arn:aws:iam::{self.environments[env].account_id}:role/{self.conformance_role(env)}"
+
+    def conformance_subjects(self, environment: str) -> list[str]:
+        """The OIDC subjects of the drift check's jobs for a GitHub environment: both formats."""
+        spec = self.conformance
+        fields = {
+            "organisation": self.github.organisation,
+            "organisation_id": spec.organisation_id,
+            "repository": spec.repository,
+            "repository_id": spec.repository_id,
+        }
+        repositories = [f"{self.github.organisation}/{spec.repository}", spec.immutable_subject.format(**fields)]
+        return [f"repo:{repository}:environment:{environment}" for repository in repositories]
 
     def function(self, name: str) -> LambdaFunction:
         for function in self.lambdas.functions:

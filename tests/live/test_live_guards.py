@@ -57,6 +57,9 @@ def test_a_write_is_refused_before_it_leaves_the_process_and_nothing_changes(
         ddb.scan(TableName=names.table)
     with pytest.raises(ReadOnlyViolation, match="refused s3:DeleteBucket"):
         evidence.session.resource("s3", region_name=region).Bucket(names.audit_bucket).delete()
+    # A read, but not one the live checks declare: the role would not grant it, so the guard refuses it.
+    with pytest.raises(ReadOnlyViolation, match=r"refused dynamodb:ListTables .*not one of the reads the live checks"):
+        ddb.list_tables()
     with pytest.raises(ReadOnlyViolation, match="refused lambda:Invoke"):
         evidence.client("lambda", region).invoke(FunctionName=names.function(platform.lambdas.functions[0]))
     # Through the reader, a write is one line too, never a traceback.

@@ -1,0 +1,1 @@
+"""What the project's GitHub workflows compute (.github/workflows): targets from the spec, drift alerts."""

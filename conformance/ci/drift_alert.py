@@ -1,0 +1,62 @@
+"""The drift check's alert: from one env's JSON report, whether to alert, what to say, and where.
+
+One GitHub issue per env stays open while the env drifts: a later run comments on it instead of
+opening another (`issue_action`). The SNS message is a short text with a link to the run; the
+issue body carries the drift table (criterion, resource, expected, found, AWS call).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.report import drift_table
+
+LABEL = "drift-{env}"
+TITLE = "Conformance drift in {env}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    env: str
+    alert: bool
+    headline: str
+    body: str
+
+
+def _failures(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in results if r.get("outcome") in ("failed", "error")]
+
+
+def verdict(env: str, report: Path, run_url: str = "") -> Verdict:
+    """Alert when the report shows a failure, or when there is no readable report (the check could not run)."""
+    link = f"\n\nRun: {run_url}" if run_url else ""
+    try:
+        document = json.loads(report.read_text(encoding="utf-8"))
+        results = list(document["results"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        headline = f"{env}: the drift check produced no readable report ({report}: {error})"
+        return Verdict(env, True, headline, headline + link + "\n")
+    failures = _failures(results)
+    if not failures:
+        return Verdict(env, False, f"{env}: no drift ({len(results)} checks passed or skipped)", "")
+    criteria = sorted({r["criterion"] for r in failures})
+    headline = f"{env}: {len(failures)} failed check(s): {', '.join(criteria)}"
+    lines = [f"## {headline}", *drift_table(results), "", "### Every failure", ""]
+    for result in failures:
+        where = f" {result['repo']}" if result.get("repo") else ""
+        lines.append(f"- **{result['criterion']}**{where}: {result['message']}")
+    return Verdict(env, True, headline, "\n".join(lines) + link + "\n")
+
+
+def issue_action(env: str, open_issues: list[dict[str, Any]]) -> tuple[str, int | None]:
+    """`("comment", n)` on the env's oldest open drift issue, else `("create", None)`: never a duplicate."""
+    label = LABEL.format(env=env)
+    mine = [
+        int(issue["number"])
+        for issue in open_issues
+        if label in {lab.get("name") for lab in issue.get("labels", [])} or issue.get("title") == TITLE.format(env=env)
+    ]
+    return ("comment", min(mine)) if mine else ("create", None)

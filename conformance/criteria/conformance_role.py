@@ -1,0 +1,192 @@
+"""The drift check's read-only role: trusted by the conformance repository's OIDC for one env,
+allowed exactly the live suite's reads (derived from the live checks' declarations), plus a
+narrow, separate permission to publish to the alert topic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
+from conformance.criteria.hcl_checks import Stop, describe, instances_of, named, refers_to, unresolved, value, where
+from conformance.criteria.iam_policy import Statement, statements
+from conformance.criteria.infrastructure import alert_topic
+from conformance.evidence.evaluate import Unresolvable
+from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.evidence.module import Instance
+from conformance.live.permissions import UNSCOPED_ACTIONS, needed_actions
+
+GITHUB_OIDC = "token.actions.githubusercontent.com"
+OIDC_PROVIDER_SUFFIX = f":oidc-provider/{GITHUB_OIDC}"
+ASSUME = "sts:AssumeRoleWithWebIdentity"
+AUDIENCE = "sts.amazonaws.com"
+SUBJECT_TESTS = ("StringEquals", "StringLike")
+PUBLISH = "sns:Publish"
+# Publishing to a topic encrypted with a customer-managed key uses that key through SNS.
+PUBLISH_KEY_ACTIONS = frozenset({"kms:Decrypt", "kms:GenerateDataKey"})
+
+
+def _refers_to_any(raw: Any, targets: list[Instance]) -> bool:
+    return any(refers_to(raw, target) for target in targets)
+
+
+def _attached(view: RepoView, resource_type: str, role: Instance, role_name: str) -> list[Instance]:
+    """Policies attached to the role, by reference or by its name.
+
+    A block whose instances cannot be computed (`for_each` over another role's instances) is
+    passed over when neither its `role` nor its `for_each` mentions this role.
+    """
+    found = []
+    for block in view.module.resources(resource_type):
+        try:
+            instances = view.values.instances(block)
+        except Unresolvable as error:
+            texts = [a.text for k, a in block.body.attributes.items() if k in ("role", "for_each")]
+            if any(role.block.address in text for text in texts):
+                raise Stop(unresolved(view, error)) from None
+            continue
+        for instance in instances:
+            attached_to = value(view, instance, "role", None)
+            if refers_to(attached_to, role) or attached_to == role_name:
+                found.append(instance)
+    return found
+
+
+# -- trust -------------------------------------------------------------------------------------
+
+
+def _federated_github(statement: Statement) -> bool:
+    identifiers = statement.principals.get("Federated", ())
+    return (
+        set(statement.principals) == {"Federated"}
+        and bool(identifiers)
+        and all(str(i).endswith(OIDC_PROVIDER_SUFFIX) for i in identifiers)
+    )
+
+
+def trust_problems(view: RepoView, role: Instance) -> list[Problem]:
+    assert view.env is not None
+    wanted = sorted(view.platform.conformance_subjects(view.env))
+    allowed = [s for s in statements(view, role, "assume_role_policy") if s.allows]
+    if not allowed:
+        return [Problem(where(role, "assume_role_policy"), expected("a statement allowing " + ASSUME, "none"))]
+    problems = []
+    for statement in allowed:
+        if set(statement.actions) != {ASSUME} or statement.not_actions:
+            found = describe(list(statement.actions or statement.not_actions))
+            problems.append(Problem(statement.location, f"trust actions: {expected(repr([ASSUME]), found)}"))
+        if not _federated_github(statement):
+            found = describe({k: [str(i) for i in v] for k, v in statement.principals.items()})
+            problems.append(
+                Problem(
+                    statement.location,
+                    f"trust principal: {expected(f'only the Federated {GITHUB_OIDC} provider', found)}",
+                )
+            )
+        audience = statement.conditions.get(("StringEquals", f"{GITHUB_OIDC}:aud"))
+        if audience is None or list(audience) != [AUDIENCE]:
+            found = describe(list(audience)) if audience is not None else "no StringEquals condition on it"
+            problems.append(Problem(statement.location, f"{GITHUB_OIDC}:aud: {expected(repr([AUDIENCE]), found)}"))
+        subjects = [
+            str(v)
+            for (test, variable), values in statement.conditions.items()
+            for v in values
+            if variable == f"{GITHUB_OIDC}:sub" and test in SUBJECT_TESTS
+        ]
+        if sorted(set(subjects)) != wanted:
+            found = (
+                describe(sorted(set(subjects)))
+                if subjects
+                else "no condition on it: any repository may assume the role"
+            )
+            problems.append(Problem(statement.location, f"{GITHUB_OIDC}:sub: {expected(f'exactly {wanted}', found)}"))
+    return problems
+
+
+# -- permissions -------------------------------------------------------------------------------
+
+
+def _publish_problems(view: RepoView, statement: Statement, topic: Instance) -> list[Problem]:
+    narrow = (
+        set(statement.actions) == {PUBLISH}
+        and statement.resources
+        and all(refers_to(r, topic) for r in statement.resources)
+    )
+    if narrow:
+        return []
+    found = f"actions {list(statement.actions)} on {[str(r) for r in statement.resources]}"
+    return [
+        Problem(statement.location, expected(f"{PUBLISH} in a statement of its own, on the alert topic only", found))
+    ]
+
+
+def _publish_key_problems(view: RepoView, statement: Statement, topic: Instance) -> list[Problem]:
+    key = value(view, topic, "kms_master_key_id", None)
+    keys = [i for i in instances_of(view, "aws_kms_key") if refers_to(key, i)]
+    if statement.resources and all(_refers_to_any(r, keys) for r in statement.resources):
+        return []
+    found = [str(r) for r in statement.resources]
+    return [Problem(statement.location, expected("the alert topic's KMS key as the only resource", found))]
+
+
+def permission_problems(view: RepoView, role: Instance, role_name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for attachment in _attached(view, "aws_iam_role_policy_attachment", role, role_name):
+        arn = value(view, attachment, "policy_arn", None)
+        problems.append(
+            Problem(where(attachment), expected("only the inline read and notify policies", f"attached {arn}"))
+        )
+    policies = _attached(view, "aws_iam_role_policy", role, role_name)
+    granted = [s for p in policies for s in statements(view, p, "policy") if s.allows]
+    needed = needed_actions(view.platform)
+    topic = alert_topic(view)
+    seen: set[str] = set()
+    for statement in granted:
+        if statement.not_actions or statement.not_resources:
+            problems.append(Problem(statement.location, expected("Action and Resource lists", "NotAction/NotResource")))
+        for action in statement.actions:
+            seen.add(action)
+            if action in needed:
+                if action not in UNSCOPED_ACTIONS and "*" in statement.resources:
+                    problems.append(
+                        Problem(statement.location, expected(f"{action} on the env's own resources", '"*"'))
+                    )
+            elif action == PUBLISH:
+                problems.extend(_publish_problems(view, statement, topic))
+            elif action in PUBLISH_KEY_ACTIONS:
+                problems.extend(_publish_key_problems(view, statement, topic))
+            else:
+                wanted = "only the live suite's reads and " + PUBLISH
+                problems.append(
+                    Problem(statement.location, expected(wanted, f"{action}, which the live suite never calls"))
+                )
+    anchor = where(policies[0]) if policies else where(role)
+    for action, operations in sorted(needed.items()):
+        if action not in seen:
+            problems.append(
+                Problem(anchor, expected(f"{action} (the live suite calls {', '.join(operations)})", "no grant"))
+            )
+    if PUBLISH not in seen:
+        problems.append(
+            Problem(anchor, expected(f"{PUBLISH} on the alert topic (the drift check's notify step)", "no grant"))
+        )
+    return problems
+
+
+def readonly_role(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    assert view.env is not None
+    name = view.platform.conformance_role(view.env)
+    role = named(view, "aws_iam_role", name)
+    return trust_problems(view, role) + permission_problems(view, role, name)
+
+
+CRITERIA = [
+    Criterion(
+        "INF-CONFORMANCE-ROLE",
+        "The drift check's read-only role: its env's OIDC subjects, the live suite's reads only",
+        Requirement.DRIFT_ROLE,
+        Scope.INFRASTRUCTURE,
+        ("terraform/*.tf", "terraform/environments/{env}.tfvars"),
+        readonly_role,
+    ),
+]
