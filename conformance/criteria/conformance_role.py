@@ -5,16 +5,20 @@ narrow, separate permission to publish to the alert topic.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
+from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected, reads
 from conformance.criteria.hcl_checks import Stop, describe, instances_of, named, refers_to, unresolved, value, where
-from conformance.criteria.iam_policy import Statement, statements
+from conformance.criteria.iam_policy import Statement, json_statements, statements
 from conformance.criteria.infrastructure import alert_topic
 from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.module import Instance
+from conformance.live import iam as iam_live
+from conformance.live.errors import Missing
 from conformance.live.permissions import UNSCOPED_ACTIONS, needed_actions
+from conformance.live.resources import LiveView
 
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 OIDC_PROVIDER_SUFFIX = f":oidc-provider/{GITHUB_OIDC}"
@@ -64,43 +68,64 @@ def _federated_github(statement: Statement) -> bool:
     )
 
 
-def trust_problems(view: RepoView, role: Instance) -> list[Problem]:
-    assert view.env is not None
-    wanted = sorted(view.platform.conformance_subjects(view.env))
-    allowed = [s for s in statements(view, role, "assume_role_policy") if s.allows]
+@dataclass(frozen=True)
+class TrustFinding:
+    """One way a trust policy differs from the drift check's: which part, expected, found."""
+
+    statement: Statement | None
+    part: str
+    wanted: str
+    found: str
+
+
+def trust_findings(documents: list[Statement], subjects: list[str]) -> list[TrustFinding]:
+    """What differs from "only the conformance repository's OIDC subjects of this env"."""
+    wanted = sorted(subjects)
+    allowed = [s for s in documents if s.allows]
     if not allowed:
-        return [Problem(where(role, "assume_role_policy"), expected("a statement allowing " + ASSUME, "none"))]
-    problems = []
+        return [TrustFinding(None, "trust", "a statement allowing " + ASSUME, "none")]
+    findings = []
     for statement in allowed:
         if set(statement.actions) != {ASSUME} or statement.not_actions:
             found = describe(list(statement.actions or statement.not_actions))
-            problems.append(Problem(statement.location, f"trust actions: {expected(repr([ASSUME]), found)}"))
+            findings.append(TrustFinding(statement, "trust actions", repr([ASSUME]), found))
         if not _federated_github(statement):
             found = describe({k: [str(i) for i in v] for k, v in statement.principals.items()})
-            problems.append(
-                Problem(
-                    statement.location,
-                    f"trust principal: {expected(f'only the Federated {GITHUB_OIDC} provider', found)}",
-                )
+            findings.append(
+                TrustFinding(statement, "trust principal", f"only the Federated {GITHUB_OIDC} provider", found)
             )
         audience = statement.conditions.get(("StringEquals", f"{GITHUB_OIDC}:aud"))
         if audience is None or list(audience) != [AUDIENCE]:
             found = describe(list(audience)) if audience is not None else "no StringEquals condition on it"
-            problems.append(Problem(statement.location, f"{GITHUB_OIDC}:aud: {expected(repr([AUDIENCE]), found)}"))
-        subjects = [
-            str(v)
-            for (test, variable), values in statement.conditions.items()
-            for v in values
-            if variable == f"{GITHUB_OIDC}:sub" and test in SUBJECT_TESTS
-        ]
-        if sorted(set(subjects)) != wanted:
+            findings.append(TrustFinding(statement, f"{GITHUB_OIDC}:aud", repr([AUDIENCE]), found))
+        found_subjects = sorted(
+            {
+                str(v)
+                for (test, variable), values in statement.conditions.items()
+                for v in values
+                if variable == f"{GITHUB_OIDC}:sub" and test in SUBJECT_TESTS
+            }
+        )
+        if found_subjects != wanted:
             found = (
-                describe(sorted(set(subjects)))
-                if subjects
-                else "no condition on it: any repository may assume the role"
+                describe(found_subjects) if found_subjects else "no condition on it: any repository may assume the role"
             )
-            problems.append(Problem(statement.location, f"{GITHUB_OIDC}:sub: {expected(f'exactly {wanted}', found)}"))
-    return problems
+            findings.append(TrustFinding(statement, f"{GITHUB_OIDC}:sub", f"exactly {wanted}", found))
+    return findings
+
+
+def trust_problems(view: RepoView, role: Instance) -> list[Problem]:
+    assert view.env is not None
+    findings = trust_findings(
+        statements(view, role, "assume_role_policy"), view.platform.conformance_subjects(view.env)
+    )
+    return [
+        Problem(
+            f.statement.location if f.statement else where(role, "assume_role_policy"),
+            f"{f.part}: {expected(f.wanted, f.found)}" if f.statement else expected(f.wanted, f.found),
+        )
+        for f in findings
+    ]
 
 
 # -- permissions -------------------------------------------------------------------------------
@@ -180,6 +205,34 @@ def readonly_role(view: RepoView, _: FleetEvidence) -> list[Problem]:
     return trust_problems(view, role) + permission_problems(view, role, name)
 
 
+# -- live: the deployed role -------------------------------------------------------------------
+
+
+TRUST_CALL = "get_role → Role.AssumeRolePolicyDocument"
+
+
+def readonly_role_live(view: LiveView) -> list[Problem]:
+    """The deployed role still trusts only this env's subjects and has no managed policy attached."""
+    name = view.names.conformance_role
+    owner = "INF-CONFORMANCE-ROLE"
+    try:
+        role = iam_live.role(view.live, name, "the drift check's read-only role", owner)
+    except Missing as gone:
+        return [gone.problem()]
+    document = role.get("AssumeRolePolicyDocument") or {}
+    problems = [
+        Problem.drift(name, f"{f.part}: {f.wanted}", f.found, TRUST_CALL)
+        for f in trust_findings(json_statements(document, name), view.platform.conformance_subjects(view.env))
+    ]
+    attached = [p.get("PolicyArn") for p in iam_live.attached_policies(view.live, name, owner)]
+    if attached:
+        call = "list_attached_role_policies → AttachedPolicies[].PolicyArn"
+        problems.append(
+            Problem.drift(name, "no managed policy attached (only its inline read and notify policies)", attached, call)
+        )
+    return problems
+
+
 CRITERIA = [
     Criterion(
         "INF-CONFORMANCE-ROLE",
@@ -188,5 +241,7 @@ CRITERIA = [
         Scope.INFRASTRUCTURE,
         ("terraform/*.tf", "terraform/environments/{env}.tfvars"),
         readonly_role,
+        live=readonly_role_live,
+        live_reads=reads("iam:GetRole@conformance_role", "iam:ListAttachedRolePolicies@conformance_role"),
     ),
 ]

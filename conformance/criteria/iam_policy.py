@@ -85,7 +85,7 @@ def _block_statements(view: RepoView, document: Instance) -> list[Statement]:
     return found
 
 
-def _json_statements(document: Any, location: str) -> list[Statement]:
+def json_statements(document: Any, location: str) -> list[Statement]:
     if not isinstance(document, dict):
         raise Stop(Problem(location, expected("an IAM policy document (a JSON object)", describe(document))))
     raw = document.get("Statement", [])
@@ -132,7 +132,7 @@ def _from_value(view: RepoView, raw: Any, location: str) -> list[Statement]:
         document = decode_json(raw)
     except (ValueError, TypeError):
         raise Stop(Problem(location, expected("an IAM policy document", describe(str(raw))))) from None
-    return _json_statements(document, location)
+    return json_statements(document, location)
 
 
 def statements(view: RepoView, instance: Instance, attribute: str) -> list[Statement]:

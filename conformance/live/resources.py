@@ -25,6 +25,7 @@ RESOURCE_KINDS = (
     "alert_topic",
     "rest_api",
     "dlq_alarm",
+    "conformance_role",
     "state",
     "roles",
     "function",
@@ -68,6 +69,10 @@ class Names:
     @property
     def dlq_alarm(self) -> str:
         return self._name(self.platform.infrastructure.dlq_alarm.thing)
+
+    @property
+    def conformance_role(self) -> str:
+        return self.platform.conformance_role(self.env)
 
     @property
     def state_bucket(self) -> str:

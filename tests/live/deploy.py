@@ -85,6 +85,18 @@ def environment_variables(platform: Platform, env: str, function: LambdaFunction
     return variables
 
 
+def conformance_trust(d: Deployment) -> dict[str, Any]:
+    """The drift role's trust policy for the deployment's env, as the infrastructure template writes it."""
+    account = d.platform.environments[d.env].account_id
+    github = "token.actions.githubusercontent.com"
+    condition = {
+        "StringEquals": {f"{github}:aud": "sts.amazonaws.com", f"{github}:sub": d.platform.conformance_subjects(d.env)}
+    }
+    principal = {"Federated": f"arn:aws:iam::{account}:oidc-provider/{github}"}
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": principal}
+    return {"Version": "2012-10-17", "Statement": [{**statement, "Condition": condition}]}
+
+
 def deploy(platform: Platform, env: str, session: Any, endpoint_url: str | None = None) -> Deployment:
     """Create every resource of `env` as the spec wants it, and the state object."""
     d = Deployment(platform, env, session, endpoint_url)
@@ -226,6 +238,9 @@ def deploy(platform: Platform, env: str, session: Any, endpoint_url: str | None 
                 BatchSize=platform.lambdas.batch_size,
                 FunctionResponseTypes=["ReportBatchItemFailures"],
             )
+
+    # The drift check's role: trusted by the conformance repository's OIDC subjects of this env only
+    iam.create_role(RoleName=names.conformance_role, AssumeRolePolicyDocument=json.dumps(conformance_trust(d)))
 
     # The REST API: a resource per path of the spec, a method and a proxy integration per API Lambda
     api = d.client("apigateway")

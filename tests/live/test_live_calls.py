@@ -35,11 +35,12 @@ def test_a_full_live_run_makes_exactly_one_call_per_resource_and_api(
         + 2  # the REST API: get_rest_apis (one page), get_resources (one page)
         + len(functions)  # an execution role each: get_role
         + 1  # the DLQ alarm: describe_alarms
+        + 2  # the drift check's role: get_role, list_attached_role_policies
         + 1  # the state object: get_object
         + len(functions)  # each function: get_function_configuration
         + sum(f.kind is Kind.SQS for f in functions)  # each event-driven one: list_event_source_mappings
     )
-    assert evidence.total_calls == len(planned) == by_hand  # 33 for the spec's dev env and seven Lambdas
+    assert evidence.total_calls == len(planned) == by_hand  # 35 for the spec's dev env and seven Lambdas
     assert evidence.retried == 0
 
 

@@ -21,7 +21,7 @@ from conformance.live.session import LiveEvidence
 from conformance.platform import Platform
 from conformance.platform.model import Kind
 from tests.live.conftest import ENV, Key, live_cases, run_live
-from tests.live.deploy import LAMBDA_TRUST, Deployment
+from tests.live.deploy import LAMBDA_TRUST, Deployment, conformance_trust
 
 SHAPE = re.compile(r"^\S+: [A-Z]+(-[A-Z0-9]+)+: expected .+, found .+ \(\w+ → .+\)$")
 
@@ -165,6 +165,21 @@ def state_without(d: Deployment, source: str) -> None:
 def state_with(d: Deployment, source: str, value: str) -> None:
     outputs = {n: (value if s == source else d.values[s]) for n, s in d.platform.infrastructure.outputs.items()}
     d.put_state(outputs)
+
+
+def trust_any_repository(d: Deployment) -> None:
+    document = conformance_trust(d)
+    condition = document["Statement"][0]["Condition"]
+    condition["StringEquals"].pop("token.actions.githubusercontent.com:sub")
+    condition["StringLike"] = {"token.actions.githubusercontent.com:sub": "repo:*"}
+    d.client("iam").update_assume_role_policy(RoleName=d.names.conformance_role, PolicyDocument=json.dumps(document))
+
+
+def attach_admin(d: Deployment) -> None:
+    iam = d.client("iam")
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    arn = iam.create_policy(PolicyName="everything", PolicyDocument=json.dumps(everything))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=d.names.conformance_role, PolicyArn=arn)
 
 
 PITR_CALL = "describe_continuous_backups → PointInTimeRecoveryDescription.PointInTimeRecoveryStatus"
@@ -420,6 +435,26 @@ DRIFTS = [
         ),
     ),
     Drift(
+        "conformance-role-trusts-any-repository",
+        "INF-CONFORMANCE-ROLE",
+        trust_any_repository,
+        lambda d: (
+            f"{d.names.conformance_role}: INF-CONFORMANCE-ROLE: expected token.actions.githubusercontent.com:sub: "
+            f"exactly {sorted(d.platform.conformance_subjects(d.env))}, found ['repo:*'] "
+            "(get_role → Role.AssumeRolePolicyDocument)"
+        ),
+    ),
+    Drift(
+        "conformance-role-admin-attached",
+        "INF-CONFORMANCE-ROLE",
+        attach_admin,
+        lambda d: (
+            f"{d.names.conformance_role}: INF-CONFORMANCE-ROLE: expected no managed policy attached (only its "
+            f"inline read and notify policies), found ['arn:aws:iam::{d.platform.environments[d.env].account_id}"
+            ":policy/everything'] (list_attached_role_policies → AttachedPolicies[].PolicyArn)"
+        ),
+    ),
+    Drift(
         "role-deleted",
         "INF-IAM-ROLES",
         lambda d: d.client("iam").delete_role(RoleName=d.names.role(d.platform.lambdas.functions[-1])),
@@ -636,6 +671,7 @@ def test_checks_share_one_read_per_resource_and_a_second_run_reads_nothing(
     evidence = LiveEvidence(platform)
     run_live(platform, evidence)
     first_run = dict(evidence.calls)
-    assert max(first_run.values()) == len(platform.lambdas.functions)  # GetRole / GetFunctionConfiguration, one each
+    # GetFunctionConfiguration one per Lambda, GetRole one per Lambda and the drift check's role.
+    assert max(first_run.values()) == first_run["iam:GetRole"] == len(platform.lambdas.functions) + 1
     run_live(platform, evidence)
     assert dict(evidence.calls) == first_run

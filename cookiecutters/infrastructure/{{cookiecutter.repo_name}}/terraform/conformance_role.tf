@@ -96,14 +96,23 @@ data "aws_iam_policy_document" "conformance_read" {
     resources = [aws_cloudwatch_metric_alarm.dlq_alarm.arn]
   }
 
+  # The Lambdas' execution roles, and this role itself (its trust policy).
   statement {
-    sid     = "ReadTheExecutionRoles"
+    sid     = "ReadTheRoles"
     actions = ["iam:GetRole"]
     resources = [
 {%- for function in cookiecutter._platform.functions %}
       aws_iam_role.{{ function.name }}.arn,
 {%- endfor %}
+      aws_iam_role.conformance_readonly.arn,
     ]
+  }
+
+  # The check also reads this role itself: that no managed policy was attached to it.
+  statement {
+    sid       = "ReadThisRolesManagedPolicies"
+    actions   = ["iam:ListAttachedRolePolicies"]
+    resources = [aws_iam_role.conformance_readonly.arn]
   }
 
   # The functions are deployed by their own repositories: named here as they name them.
