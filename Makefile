@@ -3,7 +3,7 @@ PYTHON ?= python3
 BOOTSTRAP := .venv-bootstrap
 TOX := $(BOOTSTRAP)/bin/tox
 
-.PHONY: test generate lint sandbox clean
+.PHONY: test generate lint sandbox bench clean
 
 $(TOX):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -21,6 +21,9 @@ lint: $(TOX)
 
 sandbox: $(TOX)  ## generate, deploy into a local AWS emulator, run the conformance suite (needs terraform)
 	$(TOX) run -e sandbox
+
+bench: $(TOX)  ## benchmarks: static vs checkov and the parse floor, scale, live calls, the sandbox (writes benchmarks/RESULTS.md)
+	$(TOX) run -e bench
 
 clean:
 	rm -rf $(BOOTSTRAP) .tox generated sandbox

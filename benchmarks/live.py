@@ -1,0 +1,85 @@
+"""Section 3: the live suite against a deployed sandbox: AWS calls made against calls needed, and time.
+
+Calls needed are derived from the checks, as tests/live/test_live_calls.py does: the distinct
+(resource, service, operation) that the planned live cases declare (`planned_reads`). Calls made
+are the plugin's own count (`LiveEvidence.calls`), read by the probe at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import median, python_env
+from benchmarks.suite import PytestRun, run_probed
+
+
+def calls_needed(platform: Any, env: str) -> Counter[str]:
+    """AWS calls a full live run of `env` needs, by `service:Operation`."""
+    from conformance.catalogue import LIVE_CRITERIA
+    from conformance.live.resources import planned_reads
+    from conformance.runner import plan_live_cases
+
+    cases = plan_live_cases(platform, LIVE_CRITERIA, [env])
+    planned = planned_reads(platform, [(c.criterion, c.env, c.function) for c in cases])
+    return Counter(f"{service}:{operation}" for _, service, operation in planned)
+
+
+def live_args(repos_root: Path, env: str, endpoint_url: str, platform_file: Path | None = None) -> list[str]:
+    args = ["--pyargs", "conformance", "-m", "live", "--repos-root", str(repos_root), "--env", env]
+    if platform_file is not None:
+        args += ["--platform", str(platform_file)]
+    return [*args, "--endpoint-url", endpoint_url, "-p", "no:cacheprovider", "-q"]
+
+
+def emulator_environment(endpoint_url: str, region: str) -> dict[str, str]:
+    """Our environment without AWS_* settings, plus the emulator's (as the sandbox's suite runs)."""
+    from conformance.sandbox.emulator import client_environment
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(client_environment(endpoint_url, region))
+    return env
+
+
+def compare_calls(made: dict[str, int] | None, needed: Counter[str]) -> dict[str, Any]:
+    """Made against needed, in total and by operation (an extra call and a missing one both show)."""
+    made = dict(made or {})
+    operations = sorted(set(made) | set(needed))
+    differences = {op: {"made": made.get(op, 0), "needed": needed.get(op, 0)} for op in operations}
+    differences = {op: d for op, d in differences.items() if d["made"] != d["needed"]}
+    return {
+        "made": sum(made.values()),
+        "needed": sum(needed.values()),
+        "by_operation": {op: {"made": made.get(op, 0), "needed": needed.get(op, 0)} for op in operations},
+        "differences": differences,
+        "equal": not differences,
+    }
+
+
+def measure_live(
+    platform: Any, repos_root: Path, env: str, endpoint_url: str, work: Path, runs: int = 3
+) -> dict[str, Any]:
+    """One unmeasured run (bytecode, emulator's first answers), then `runs` measured ones."""
+    region = platform.environments[env].region
+    prefix = work / "pycache" / "live"
+    prefix.mkdir(parents=True, exist_ok=True)
+    environment = python_env(prefix, emulator_environment(endpoint_url, region))
+    args = live_args(repos_root, env, endpoint_url)
+    run_probed(args, environment, work)
+    measured: list[PytestRun] = [run_probed(args, environment, work) for _ in range(runs)]
+    needed = calls_needed(platform, env)
+    comparisons = [compare_calls(run.aws_calls, needed) for run in measured]
+    return {
+        "env": env,
+        "runs": runs,
+        "seconds": median([r.seconds for r in measured]),
+        "inproc_seconds": median([r.inproc_seconds for r in measured]),
+        "max_rss_mib": max(r.max_rss_mib for r in measured),
+        "outcomes": measured[-1].outcomes,
+        "retries": max((r.aws_retries or 0) for r in measured),
+        "calls": comparisons[-1],
+        "calls_equal_every_run": all(c["equal"] for c in comparisons),
+        "calls_counted": all(r.aws_calls is not None for r in measured),
+    }
