@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 CASE_FIXTURE = "conformance_case"
 LIVE_CASE_FIXTURE = "conformance_live_case"
-CASES_KEY = pytest.StashKey[dict[str, "Case"]]()
+CASE_PROPERTY = "conformance_case"
 ERROR_KEY = pytest.StashKey[str]()
 FILES_KEY = pytest.StashKey["RepoFiles"]()
 LIVE_KEY = pytest.StashKey["LiveEvidence"]()
@@ -68,7 +68,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "static: checks of the repositories' files, before deploy")
     config.addinivalue_line("markers", "live: checks of the deployed resources (AWS or an emulator)")
     config.addinivalue_line("markers", "preflight: checks of the machine that will run terraform apply")
-    config.stash[CASES_KEY] = {}
     config.pluginmanager.register(Reporter(config), "conformance-reporter")
 
 
@@ -140,12 +139,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if error := config.stash.get(ERROR_KEY, None):
         raise pytest.UsageError(error)
-    cases = config.stash[CASES_KEY]
     for item in items:
         callspec = getattr(item, "callspec", None)
         for fixture in (CASE_FIXTURE, LIVE_CASE_FIXTURE):
             if callspec is not None and fixture in callspec.params:
-                cases[item.nodeid] = callspec.params[fixture]
+                case = callspec.params[fixture]
+                # Reports carry the case's fields, so the reports can be written where pytest-xdist
+                # gathers the results (its controller collects no case of its own).
+                item.user_properties.append((CASE_PROPERTY, case_fields(case)))
+
+
+def case_fields(case: Case) -> dict[str, Any]:
+    return {
+        "criterion": case.criterion.id,
+        "title": case.criterion.title,
+        "repo": case.repo,
+        "env": case.env,
+        "source": case.source,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -176,28 +187,27 @@ class Reporter:
         self.results: dict[str, dict[str, Any]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        case = self.config.stash[CASES_KEY].get(report.nodeid)
-        if case is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+        properties = dict(report.user_properties)
+        fields = properties.get(CASE_PROPERTY)
+        if fields is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
             return
         outcome = "error" if report.when == "setup" and report.failed else report.outcome
         result: dict[str, Any] = {
-            "criterion": case.criterion.id,
-            "title": case.criterion.title,
-            "repo": case.repo,
-            "env": case.env,
+            **{key: fields[key] for key in ("criterion", "title", "repo", "env")},
             "outcome": outcome,
             "message": report_message(report),
             "nodeid": report.nodeid,
-            "source": case.source,
+            "source": fields["source"],
         }
-        if case.source == "live":
-            properties = dict(report.user_properties)
+        if fields["source"] == "live":
             result["drift"] = properties.get("conformance_problems", [])
         self.results[report.nodeid] = result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         from conformance.report import write_json, write_markdown
 
+        if hasattr(self.config, "workerinput"):  # a pytest-xdist worker: its controller writes them
+            return
         results = list(self.results.values())
         if path := self.config.getoption("--conformance-json"):
             write_json(Path(path), results)

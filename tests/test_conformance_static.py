@@ -61,6 +61,20 @@ def test_the_suite_passes_on_the_generated_fleet_for_every_env(fleet: Path, tmp_
     assert {r["source"] for r in report["results"]} == {"static"}
 
 
+def test_under_xdist_the_reports_hold_every_result_once(fleet: Path, tmp_path: Path) -> None:
+    """The controller writes the reports from its workers' results (it collects no case itself)."""
+    (tmp_path / "serial").mkdir()
+    (tmp_path / "xdist").mkdir()
+    serial, expected = run_suite(fleet, tmp_path / "serial", "--env", "all", "--terraform", "off")
+    result, report = run_suite(fleet, tmp_path / "xdist", "--env", "all", "--terraform", "off", "-n", "2")
+    assert result.returncode == serial.returncode == 0, result.stdout[-3000:]
+    assert report["summary"] == expected["summary"] and report["summary"]["passed"] > 300
+    key = ("nodeid", "criterion", "repo", "env", "outcome", "source")
+    assert sorted(tuple(r[k] for k in key) for r in report["results"]) == sorted(
+        tuple(r[k] for k in key) for r in expected["results"]
+    )
+
+
 def test_each_file_is_parsed_once_whatever_the_number_of_checks(fleet: Path, platform) -> None:
     evidence = FleetEvidence(fleet, platform, {"terraform": "off"})
     cases = plan_cases(platform, CRITERIA, list(platform.environments))

@@ -21,6 +21,9 @@ from conformance.evidence.hcl import Body, ParseFailure, parse_hcl
 from conformance.evidence.module import EnvModule, Module, read_module, tfvars_values, with_environment
 from conformance.platform.model import LambdaFunction, Platform
 
+# libyaml's safe loader when PyYAML has it (about 9x faster on workflows), else the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class YamlFailure:
@@ -112,7 +115,7 @@ class FleetEvidence:
                 return None
             self.parse_counts[f"{repo}/{relative}"] += 1
             try:
-                data = yaml.safe_load(text)
+                data = yaml.load(text, Loader=SAFE_LOADER)
             except yaml.YAMLError as error:
                 mark = getattr(error, "problem_mark", None)
                 return YamlFailure(
