@@ -25,6 +25,11 @@ def summary(results: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def failures(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The results that failed or errored, in report order."""
+    return [r for r in results if r.get("outcome") in ("failed", "error")]
+
+
 def write_json(path: Path, results: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"summary": summary(results), "results": results}
@@ -67,10 +72,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
         label = f"`{criterion}`{_live(source)} {titles[criterion]}"
         lines.append(f"| {label} | " + " | ".join(row) + " |")
     lines += drift_table(results)
-    failures = [r for r in results if r["outcome"] in ("failed", "error")]
-    if failures:
+    if failed := failures(results):
         lines += ["", "### Failures", ""]
-        for result in failures:
+        for result in failed:
             env = f" ({result['env']})" if result["env"] else ""
             detail = result["message"].replace("\n", "\n  ")
             source = _live(result.get("source", "static"))

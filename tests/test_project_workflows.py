@@ -33,6 +33,13 @@ def load(name: str) -> dict[str, Any]:
     return load_workflow(WORKFLOWS / name)
 
 
+def conformance_tox_commands() -> str:
+    """The `commands` of tox.ini's `conformance-{dev,sit,prod}` envs, one `<env>: ...` line each."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(PROJECT_ROOT / "tox.ini")
+    return parser["testenv:conformance-{dev,sit,prod}"]["commands"]
+
+
 def step(job: dict[str, Any], name: str) -> dict[str, Any]:
     return next(s for s in job["steps"] if s.get("name") == name)
 
@@ -123,9 +130,7 @@ def test_the_drift_issue_step_gets_its_inputs_from_the_decision() -> None:
 def test_every_env_the_matrix_names_has_a_tox_env_and_a_role_in_the_infrastructure(
     platform: Platform, fleet: Path
 ) -> None:
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(PROJECT_ROOT / "tox.ini")
-    commands = parser["testenv:conformance-{dev,sit,prod}"]["commands"]
+    commands = conformance_tox_commands()
     evidence = FleetEvidence(fleet, platform)
     for target in drift_targets(platform):
         env = target["env"]
@@ -142,13 +147,7 @@ def suite_command(env: str, repos_root: Path, reports: Path) -> list[str]:
     words = shlex.split(run)
     assert words[:3] == ["tox", "-e", f"conformance-{env}"] and words[3] == "--"
     posargs = words[4:]
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(PROJECT_ROOT / "tox.ini")
-    line = next(
-        line.split(":", 1)[1]
-        for line in parser["testenv:conformance-{dev,sit,prod}"]["commands"].splitlines()
-        if line.startswith(f"{env}:")
-    )
+    line = next(line.split(":", 1)[1] for line in conformance_tox_commands().splitlines() if line.startswith(f"{env}:"))
     command = shlex.split(re.sub(r"\{posargs:[^}]*\}[^}]*\}", "", line).strip())
     assert command[0] == "pytest"
     resolved = [sys.executable, "-m", *command, *posargs]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.report import drift_table
+from conformance.report import drift_table, failures
 
 LABEL = "drift-{env}"
 TITLE = "Conformance drift in {env}"
@@ -26,10 +26,6 @@ class Verdict:
     body: str
 
 
-def _failures(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in results if r.get("outcome") in ("failed", "error")]
-
-
 def verdict(env: str, report: Path, run_url: str = "") -> Verdict:
     """Alert when the report shows a failure, or when there is no readable report (the check could not run)."""
     link = f"\n\nRun: {run_url}" if run_url else ""
@@ -39,13 +35,13 @@ def verdict(env: str, report: Path, run_url: str = "") -> Verdict:
     except (OSError, ValueError, KeyError, TypeError) as error:
         headline = f"{env}: the drift check produced no readable report ({report}: {error})"
         return Verdict(env, True, headline, headline + link + "\n")
-    failures = _failures(results)
-    if not failures:
+    failed = failures(results)
+    if not failed:
         return Verdict(env, False, f"{env}: no drift ({len(results)} checks passed or skipped)", "")
-    criteria = sorted({r["criterion"] for r in failures})
-    headline = f"{env}: {len(failures)} failed check(s): {', '.join(criteria)}"
+    criteria = sorted({r["criterion"] for r in failed})
+    headline = f"{env}: {len(failed)} failed check(s): {', '.join(criteria)}"
     lines = [f"## {headline}", *drift_table(results), "", "### Every failure", ""]
-    for result in failures:
+    for result in failed:
         where = f" {result['repo']}" if result.get("repo") else ""
         lines.append(f"- **{result['criterion']}**{where}: {result['message']}")
     return Verdict(env, True, headline, "\n".join(lines) + link + "\n")

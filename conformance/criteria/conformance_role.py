@@ -6,7 +6,6 @@ narrow, separate permission to publish to the alert topic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected, reads
 from conformance.criteria.hcl_checks import Stop, describe, instances_of, named, refers_to, unresolved, value, where
@@ -20,6 +19,7 @@ from conformance.live.errors import Missing
 from conformance.live.permissions import UNSCOPED_ACTIONS, needed_actions
 from conformance.live.resources import LiveView
 
+ID = "INF-CONFORMANCE-ROLE"
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 OIDC_PROVIDER_SUFFIX = f":oidc-provider/{GITHUB_OIDC}"
 ASSUME = "sts:AssumeRoleWithWebIdentity"
@@ -28,10 +28,6 @@ SUBJECT_TESTS = ("StringEquals", "StringLike")
 PUBLISH = "sns:Publish"
 # Publishing to a topic encrypted with a customer-managed key uses that key through SNS.
 PUBLISH_KEY_ACTIONS = frozenset({"kms:Decrypt", "kms:GenerateDataKey"})
-
-
-def _refers_to_any(raw: Any, targets: list[Instance]) -> bool:
-    return any(refers_to(raw, target) for target in targets)
 
 
 def _attached(view: RepoView, resource_type: str, role: Instance, role_name: str) -> list[Instance]:
@@ -131,7 +127,7 @@ def trust_problems(view: RepoView, role: Instance) -> list[Problem]:
 # -- permissions -------------------------------------------------------------------------------
 
 
-def _publish_problems(view: RepoView, statement: Statement, topic: Instance) -> list[Problem]:
+def _publish_problems(statement: Statement, topic: Instance) -> list[Problem]:
     narrow = (
         set(statement.actions) == {PUBLISH}
         and statement.resources
@@ -148,7 +144,7 @@ def _publish_problems(view: RepoView, statement: Statement, topic: Instance) -> 
 def _publish_key_problems(view: RepoView, statement: Statement, topic: Instance) -> list[Problem]:
     key = value(view, topic, "kms_master_key_id", None)
     keys = [i for i in instances_of(view, "aws_kms_key") if refers_to(key, i)]
-    if statement.resources and all(_refers_to_any(r, keys) for r in statement.resources):
+    if statement.resources and all(any(refers_to(r, k) for k in keys) for r in statement.resources):
         return []
     found = [str(r) for r in statement.resources]
     return [Problem(statement.location, expected("the alert topic's KMS key as the only resource", found))]
@@ -177,7 +173,7 @@ def permission_problems(view: RepoView, role: Instance, role_name: str) -> list[
                         Problem(statement.location, expected(f"{action} on the env's own resources", '"*"'))
                     )
             elif action == PUBLISH:
-                problems.extend(_publish_problems(view, statement, topic))
+                problems.extend(_publish_problems(statement, topic))
             elif action in PUBLISH_KEY_ACTIONS:
                 problems.extend(_publish_key_problems(view, statement, topic))
             else:
@@ -214,7 +210,7 @@ TRUST_CALL = "get_role → Role.AssumeRolePolicyDocument"
 def readonly_role_live(view: LiveView) -> list[Problem]:
     """The deployed role still trusts only this env's subjects and has no managed policy attached."""
     name = view.names.conformance_role
-    owner = "INF-CONFORMANCE-ROLE"
+    owner = ID
     try:
         role = iam_live.role(view.live, name, "the drift check's read-only role", owner)
     except Missing as gone:
@@ -235,7 +231,7 @@ def readonly_role_live(view: LiveView) -> list[Problem]:
 
 CRITERIA = [
     Criterion(
-        "INF-CONFORMANCE-ROLE",
+        ID,
         "The drift check's read-only role: its env's OIDC subjects, the live suite's reads only",
         Requirement.DRIFT_ROLE,
         Scope.INFRASTRUCTURE,

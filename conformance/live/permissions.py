@@ -51,11 +51,7 @@ def declared_operations(platform: Platform, criteria: Iterable[Criterion] | None
         if criterion.live_reads is None:
             continue
         for function in (None, *platform.lambdas.functions):
-            try:
-                reads = list(criterion.live_reads(platform, function))
-            except ValueError:  # a Lambda-only read asked without a Lambda
-                continue
-            for read in reads:
+            for read in criterion.live_reads(platform, function):
                 found[f"{read.service}:{read.operation}"].add(criterion.id)
     return dict(found)
 
