@@ -19,7 +19,7 @@ from benchmarks.suite import PytestRun, run_probed
 def calls_needed(platform: Any, env: str) -> Counter[str]:
     """AWS calls a full live run of `env` needs, by `service:Operation`."""
     from conformance.catalogue import LIVE_CRITERIA
-    from conformance.live.resources import planned_reads
+    from conformance.live.permissions import planned_reads
     from conformance.runner import plan_live_cases
 
     cases = plan_live_cases(platform, LIVE_CRITERIA, [env])

@@ -313,7 +313,7 @@ def live_section(live: dict[str, Any]) -> list[str]:
         f"`pytest --pyargs conformance -m live --env {live['env']} --endpoint-url URL` against the sandbox's"
         " emulator after the deployment below; median of"
         f" {live['runs']} runs after one unmeasured run. Calls needed: the distinct (resource, service,"
-        " operation) the planned live cases declare (`conformance.live.resources.planned_reads`); calls made:"
+        " operation) the planned live cases declare (`conformance.live.permissions.planned_reads`); calls made:"
         " the plugin's own count (`LiveEvidence.calls`).",
         "",
         *table(

@@ -25,9 +25,18 @@ def sync_templates(args: argparse.Namespace) -> int:
 
 
 def list_criteria(args: argparse.Namespace) -> int:
-    """The catalogue as a Markdown table: ID, title, requirement, scope, files read, AWS reads (live)."""
-    from conformance.catalogue import ALL_CRITERIA
+    """The catalogue as a Markdown table: ID, title, requirement, scope, files read, AWS reads (live).
 
+    With --where: where each criterion is checked, its static and its live check as `module:function`.
+    """
+    from conformance.catalogue import ALL_CRITERIA, where
+
+    if args.where:
+        print("| ID | static check | live check |")
+        print("|---|---|---|")
+        for c in ALL_CRITERIA:
+            print(f"| {c.id} | {where(c, 'static')} | {where(c, 'live')} |")
+        return 0
     platform = load_platform(args.platform)
     functions = [None, *platform.lambdas.functions]
     print("| ID | title | requirement | applies to | reads | live reads |")
@@ -80,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--check", action="store_true", help="only report files that are out of date")
     sync.set_defaults(run=sync_templates)
     criteria = commands.add_parser("criteria", help="list every criterion the suite checks")
+    criteria.add_argument(
+        "--where",
+        action="store_true",
+        help="where each criterion is checked: static and live check, module:function",
+    )
     criteria.set_defaults(run=list_criteria)
     targets = commands.add_parser("drift-targets", help="the drift workflow's matrix, from the spec")
     targets.add_argument("--env", default="all", help="one env, or all (default)")

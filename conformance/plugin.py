@@ -172,9 +172,9 @@ def conformance_evidence(pytestconfig: pytest.Config) -> FleetEvidence:
 @pytest.fixture(scope="session")
 def conformance_live(pytestconfig: pytest.Config) -> LiveEvidence:
     """The session's one reader of AWS: one boto3 session, each read made once, read-only."""
-    from conformance.live.session import LiveEvidence
+    from conformance.runner import live_evidence
 
-    evidence = LiveEvidence(load_spec(pytestconfig), endpoint_url=pytestconfig.getoption("--endpoint-url"))
+    evidence = live_evidence(load_spec(pytestconfig), endpoint_url=pytestconfig.getoption("--endpoint-url"))
     pytestconfig.stash[LIVE_KEY] = evidence
     return evidence
 

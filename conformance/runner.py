@@ -5,24 +5,27 @@ environment). A missing repository fails once, under REPO-PRESENT; its other cas
 
 A live case is the same (criterion, repository, environment) checked against the deployed
 resources. Each cause of a failed read is reported once (see conformance.live.errors): a
-missing resource under the criterion that owns its existence, anything else by the first
-case that met it; the other cases skip, naming where it was reported.
+missing resource under the criterion that owns its kind (`owns=`), anything else by the first
+case that met it; the other cases skip, naming where it was reported. `live_evidence` makes the
+run's one AWS reader, handing it what the catalogue knows (the allow-list and the owners).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-from conformance.criteria.base import Criterion, Problem, SkipCase
-from conformance.criteria.hcl_checks import Stop, unresolved
+from conformance.catalogue import OWNERS, allowed_operations
+from conformance.core import Problem, SkipCase, Stop
+from conformance.criteria.base import Criterion
+from conformance.criteria.hcl_checks import unresolved
 from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.live.errors import LiveError, Missing
+from conformance.live.session import LiveEvidence
+from conformance.live.view import LiveView
 from conformance.platform.model import LambdaFunction, Platform
-
-if TYPE_CHECKING:
-    from conformance.live.session import LiveEvidence
 
 PRESENT = "REPO-PRESENT"
 STATIC = "static"
@@ -82,10 +85,14 @@ def plan_live_cases(platform: Platform, criteria: Iterable[Criterion], envs: lis
     return cases
 
 
-def run_live_case(case: Case, evidence: LiveEvidence) -> Outcome:
-    from conformance.live.errors import LiveError, Missing
-    from conformance.live.resources import LiveView
+def live_evidence(
+    platform: Platform, endpoint_url: str | None = None, *, retries: dict[str, Any] | None = None
+) -> LiveEvidence:
+    """The run's one reader of AWS, guarded by the catalogue's declared reads."""
+    return LiveEvidence(platform, endpoint_url, allowed=allowed_operations(platform), owners=OWNERS, retries=retries)
 
+
+def run_live_case(case: Case, evidence: LiveEvidence) -> Outcome:
     check = case.criterion.live
     if check is None or case.env is None:
         return Outcome("skipped", f"{case.criterion.id} has no live check")
@@ -98,9 +105,10 @@ def run_live_case(case: Case, evidence: LiveEvidence) -> Outcome:
     except SkipCase as reason:
         return Outcome("skipped", str(reason))
     except LiveError as error:
-        if isinstance(error, Missing):
-            if error.owner != case.criterion.id:
-                return Outcome("skipped", f"{error.resource} is missing (reported once under {error.owner})")
+        owner = evidence.owner(error.kind) if isinstance(error, Missing) else None
+        if owner is not None:
+            if owner != case.criterion.id:
+                return Outcome("skipped", f"{error.resource} is missing (reported once under {owner})")
         elif error.reported_by is not None and error.reported_by != case.id:
             return Outcome("skipped", f"{error.line} (reported once under {error.reported_by})")
         error.reported_by = case.id

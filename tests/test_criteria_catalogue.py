@@ -53,3 +53,30 @@ def test_the_catalogue_command_lists_every_id(capsys) -> None:
     assert main(["criteria"]) == 0
     out = capsys.readouterr().out
     assert all(f"| {c.id} |" in out for c in CRITERIA)
+
+
+def test_where_names_each_criterion_s_static_and_live_check(capsys) -> None:
+    """`criteria --where`: one row per criterion; every `module:function` shown is importable."""
+    import importlib
+
+    from conformance.catalogue import ALL_CRITERIA, AREAS
+
+    assert main(["criteria", "--where"]) == 0
+    rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[0].removeprefix("| ") for row in rows] == [c.id for c in ALL_CRITERIA]
+    areas = {module.__name__ for module, _ in AREAS}
+    for criterion, (_, static, live) in zip(ALL_CRITERIA, rows, strict=True):
+        live = live.removesuffix(" |")
+        for half, shown in (("static", static), ("live", live)):
+            check = getattr(criterion, half)
+            assert bool(shown) == (check is not None), (criterion.id, half, shown)
+            if not shown:
+                continue
+            module, _, name = shown.partition(":")
+            if name.startswith(criterion.id):  # declared as data, in its area module
+                assert module in areas and "(declared " in name, shown
+                continue
+            found = importlib.import_module(module)
+            for part in name.split("."):
+                found = getattr(found, part)
+            assert callable(found), shown

@@ -27,7 +27,7 @@ def drift_targets(platform: Platform, requested: str = ALL) -> list[dict[str, An
     targets = []
     for name in names:
         env = platform.environments[name]
-        topic = platform.name(platform.infrastructure.alert_topic.thing, name)
+        topic = platform.names(name).alert_topic
         targets.append(
             {
                 "env": name,

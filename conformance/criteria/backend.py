@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
-from conformance.criteria.hcl_checks import Stop, describe, parse_failures, truthy, unresolved
-from conformance.evidence.evaluate import Evaluator, Unresolvable
-from conformance.evidence.evaluate import Scope as EvalScope
+from conformance.core import Problem, Stop, describe, expected
+from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.criteria.hcl_checks import parse_failures, truthy, unresolved
+from conformance.evidence.evaluate import Evaluator, Scope, Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.hcl import ParseFailure
 
@@ -46,7 +46,7 @@ def backend_settings(view: RepoView, evidence: FleetEvidence) -> tuple[str, dict
             if view.module.failures
             else Stop(Problem(view.where("terraform"), expected("a terraform { backend ... } block", "none")))
         )
-    plain = Evaluator(EvalScope({}, {}))
+    plain = Evaluator(Scope({}, {}))
     settings: dict[str, tuple[Any, str]] = {}
 
     def take(attributes: dict, where: str) -> None:
@@ -72,7 +72,7 @@ def backend_s3(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     kind, settings = backend_settings(view, evidence)
     if kind != "s3":
         return [Problem(view.where("terraform/backend.tf"), expected('backend "s3"', f'backend "{kind}"'))]
-    wanted = view.platform.state_bucket(view.env or "")
+    wanted = view.names.state_bucket
     bucket, where = settings.get("bucket", (None, view.where("terraform/backend.tf")))
     if bucket != wanted:
         return [Problem(where, f"bucket: {expected(repr(wanted), describe(bucket))}")]
@@ -140,22 +140,39 @@ def tfvars(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 
 
 B = Requirement.BACKEND
-EVERY = Scope.EVERY_REPO
+EVERY = RepoScope.EVERY_REPO
 BACKEND_FILES = ("terraform/backend.tf", "terraform/environments/{env}.backend.hcl")
 CRITERIA = [
-    Criterion("REPO-BACKEND-S3", "S3 backend, in the env's state bucket", B, EVERY, BACKEND_FILES, backend_s3),
     Criterion(
-        "REPO-BACKEND-LOCK", "State locking (DynamoDB table or S3 lock file)", B, EVERY, BACKEND_FILES, backend_lock
+        id="REPO-BACKEND-S3",
+        title="S3 backend, in the env's state bucket",
+        requirement=B,
+        scope=EVERY,
+        files=BACKEND_FILES,
+        static=backend_s3,
     ),
     Criterion(
-        "REPO-BACKEND-KEY", "A state key of its own: <repo>/terraform.tfstate", B, EVERY, BACKEND_FILES, backend_key
+        id="REPO-BACKEND-LOCK",
+        title="State locking (DynamoDB table or S3 lock file)",
+        requirement=B,
+        scope=EVERY,
+        files=BACKEND_FILES,
+        static=backend_lock,
     ),
     Criterion(
-        "REPO-TFVARS",
-        "Region and account per env in environments/<env>.tfvars",
-        Requirement.INFRA_FILES,
-        EVERY,
-        ("terraform/environments/{env}.tfvars", "terraform/*.tf"),
-        tfvars,
+        id="REPO-BACKEND-KEY",
+        title="A state key of its own: <repo>/terraform.tfstate",
+        requirement=B,
+        scope=EVERY,
+        files=BACKEND_FILES,
+        static=backend_key,
+    ),
+    Criterion(
+        id="REPO-TFVARS",
+        title="Region and account per env in environments/<env>.tfvars",
+        requirement=Requirement.INFRA_FILES,
+        scope=EVERY,
+        files=("terraform/environments/{env}.tfvars", "terraform/*.tf"),
+        static=tfvars,
     ),
 ]

@@ -1,25 +1,34 @@
-"""What a criterion is: a stable ID, a title, the requirement line it enforces, and checks.
+"""What a criterion is: a stable ID, a title, the requirement line it enforces, and its checks.
 
 A check is a small function over evidence that returns the problems it found (an empty list
 is a pass). The same ID is used by the static check (files) and the live check (AWS), so a
 report can say "INF-DDB-PITR" whether the HCL or the deployed table is wrong. A live check also
-declares the AWS reads it needs (`live_reads`), so the number of calls of a run is known ahead.
+declares the AWS reads it needs (`live_reads`), so the calls of a run are known ahead, and a
+criterion whose subject is a resource's existence says so (`owns=("table",)`): a reader that
+finds the resource missing reports it under that criterion, once.
+
+Criteria are declared with keywords (everything after `files` is keyword-only), so a new field
+(say a `profile`) is one default here and one keyword where it differs. Simple value checks can
+be declared as data (`value=`, conformance.criteria.values) instead of written as functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
+
+from conformance.core import Problem, Read
+from conformance.platform.model import RESOURCE_KINDS
 
 if TYPE_CHECKING:
     from conformance.evidence.fleet import FleetEvidence, RepoView
-    from conformance.live.resources import LiveView
+    from conformance.live.view import LiveView
     from conformance.platform.model import LambdaFunction, Platform
 
 
-class Scope(StrEnum):
+class RepoScope(StrEnum):
     """Which repositories a criterion applies to."""
 
     INFRASTRUCTURE = "infrastructure"
@@ -44,67 +53,21 @@ class Requirement(StrEnum):
     DRIFT_ROLE = "Scheduled drift check / A read-only role per env for the conformance repository"
 
 
-class SkipCase(Exception):
-    """A check that cannot run here (a tool missing, a feature switched off): skipped with the reason."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One failed expectation: `repo/path:line: ID: expected X, found Y` once formatted.
-
-    A live problem (drift) also carries its parts: the resource (`where`), what was expected,
-    what was found and the AWS call that showed it, so a drift report can use them as data.
-    """
-
-    where: str
-    message: str
-    expected: str | None = None
-    found: str | None = None
-    call: str | None = None
-
-    def render(self, criterion_id: str) -> str:
-        return f"{self.where}: {criterion_id}: {self.message}"
-
-    @property
-    def resource(self) -> str:
-        return self.where
-
-    @classmethod
-    def drift(cls, resource: str, wanted: object, found: object, call: str) -> Problem:
-        """`resource: ID: expected X, found Y (call → field)` with the parts kept apart."""
-        wanted, found = str(wanted), str(found)
-        return cls(resource, f"expected {wanted}, found {found} ({call})", wanted, found, call)
-
-    def as_drift(self) -> dict[str, str | None]:
-        return {"resource": self.where, "expected": self.expected, "found": self.found, "call": self.call}
-
-
-@dataclass(frozen=True)
-class Read:
-    """One AWS read a live check needs: `service:Operation` on one kind of resource of the env.
-
-    `resource` names a resource of the spec (see conformance.live.resources.RESOURCE_KINDS):
-    `table`, `queue`, `dead_letter`, `audit_bucket`, `alert_topic`, `rest_api`, `dlq_alarm`,
-    `state`, `account`, `roles` (every Lambda's execution role) or `function` (the case's Lambda).
-    """
-
-    service: str
-    operation: str
-    resource: str
-
-    @classmethod
-    def parse(cls, text: str) -> Read:
-        call, _, resource = text.partition("@")
-        service, _, operation = call.partition(":")
-        return cls(service, operation, resource)
-
-    def __str__(self) -> str:
-        return f"{self.service}:{self.operation}@{self.resource}"
-
-
 StaticCheck = Callable[["RepoView", "FleetEvidence"], list[Problem]]
 LiveCheck = Callable[["LiveView"], list[Problem]]
 LiveReads = Callable[["Platform", "LambdaFunction | None"], Iterable[Read]]
+
+
+class ValueCheck(Protocol):
+    """A check declared as data (conformance.criteria.values): it gives the static half, the live half or both."""
+
+    @property
+    def static(self) -> StaticCheck | None: ...
+
+    @property
+    def live(self) -> LiveCheck | None: ...
+
+    def describe(self, half: str, home: str) -> str: ...
 
 
 def reads(*texts: str) -> LiveReads:
@@ -118,26 +81,36 @@ class Criterion:
     id: str
     title: str
     requirement: Requirement
-    scope: Scope
+    scope: RepoScope
     files: tuple[str, ...]
+    _: KW_ONLY
     static: StaticCheck | None = None
     per_env: bool = True
     applies: Callable[[RepoView], bool] | None = None
     env_applies: Callable[[Platform, str], bool] | None = None
     live: LiveCheck | None = None
     live_reads: LiveReads | None = None
+    owns: tuple[str, ...] = ()  # resource kinds whose existence this criterion reports
+    value: ValueCheck | None = None  # a declared check: fills `static` and/or `live`
 
     def __post_init__(self) -> None:
+        if self.value is not None:
+            for half in ("static", "live"):
+                declared = getattr(self.value, half)
+                if declared is None:
+                    continue
+                if getattr(self, half) is not None:
+                    raise ValueError(f"{self.id}: a {half} check and a declared value: give one")
+                object.__setattr__(self, half, declared)
         if self.live is not None and self.live_reads is None:
             raise ValueError(f"{self.id}: a live check must declare the AWS reads it needs (live_reads)")
+        unknown = [kind for kind in self.owns if kind not in RESOURCE_KINDS]
+        if unknown:
+            raise ValueError(f"{self.id}: owns {unknown[0]!r}; expected one of {', '.join(RESOURCE_KINDS)}")
 
     def applies_to(self, repo: RepoView) -> bool:
-        if self.scope is Scope.INFRASTRUCTURE and not repo.is_infrastructure:
+        if self.scope is RepoScope.INFRASTRUCTURE and not repo.is_infrastructure:
             return False
-        if self.scope is Scope.LAMBDA and repo.is_infrastructure:
+        if self.scope is RepoScope.LAMBDA and repo.is_infrastructure:
             return False
         return self.applies is None or self.applies(repo)
-
-
-def expected(what: str, found: object) -> str:
-    return f"expected {what}, found {found}"

@@ -1,5 +1,7 @@
 """Small building blocks for HCL criteria: find a resource by its evaluated name, read values.
 
+A helper that cannot go on raises `conformance.core.Stop` with the problem (the case's result).
+
 Resources are found by what Terraform would name them, not by their labels, so a hand-written
 repository with other labels, locals or `format()` names is judged the same way.
 """
@@ -8,17 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.criteria.base import Problem, expected
+from conformance.core import Problem, Stop, describe, expected
 from conformance.evidence.evaluate import Ref, Template, Unresolvable
 from conformance.evidence.fleet import RepoView
 from conformance.evidence.module import Instance
-
-
-class Stop(Exception):
-    """A check cannot go on; carries the problems found so far."""
-
-    def __init__(self, *problems: Problem) -> None:
-        self.problems = list(problems)
 
 
 def unresolved(view: RepoView, error: Unresolvable) -> Problem:
@@ -81,10 +76,6 @@ def refers_to(reference: Any, instance: Instance) -> bool:
 def truthy(value_: Any) -> bool:
     """Terraform converts the strings "true"/"false" to bools where a bool is expected."""
     return value_ is True or (isinstance(value_, str) and value_.lower() == "true")
-
-
-def describe(value_: Any) -> str:
-    return repr(value_) if isinstance(value_, str) else str(value_)
 
 
 def check_equal(view: RepoView, instance: Instance, path: str, wanted: Any) -> list[Problem]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.criteria.base import Problem, expected
-from conformance.criteria.hcl_checks import Stop, describe, unresolved, value, where
+from conformance.core import Problem, Stop, describe, expected
+from conformance.criteria.hcl_checks import unresolved, value, where
 from conformance.evidence.evaluate import Ref, Template, Unresolvable, decode_json
 from conformance.evidence.fleet import RepoView
 from conformance.evidence.module import Instance

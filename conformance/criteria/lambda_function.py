@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterable
 from contextlib import suppress
 
-from conformance.criteria.base import Criterion, Problem, Read, Requirement, Scope, expected, reads
+from conformance.core import Problem, Read, expected
+from conformance.criteria.base import Criterion, RepoScope, Requirement, reads
 from conformance.criteria.hcl_checks import check_equal, instances_of, named, value, where
 from conformance.criteria.remote_state import REMOTE_OUTPUTS, output_of
 from conformance.evidence.evaluate import Ref
@@ -15,13 +16,13 @@ from conformance.live import apigateway as apigateway_live
 from conformance.live import lambda_ as lambda_live
 from conformance.live import sqs as sqs_live
 from conformance.live.errors import Missing
-from conformance.live.resources import LiveView
+from conformance.live.view import LiveView
 from conformance.platform.model import Kind, LambdaFunction, Operation, Platform
 
 
 def function(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    assert view.function is not None and view.env is not None
-    instance = named(view, "aws_lambda_function", view.platform.name(view.function.dashed, view.env), "function_name")
+    assert view.function is not None
+    instance = named(view, "aws_lambda_function", view.names.function(view.function), "function_name")
     return check_equal(view, instance, "runtime", view.platform.lambdas.runtime)
 
 
@@ -178,25 +179,25 @@ def is_sqs(view: RepoView) -> bool:
     return view.function is not None and view.function.kind is Kind.SQS
 
 
-L = Requirement.LAMBDA_FILES
 CRITERIA = [
     Criterion(
-        "LAMBDA-FUNCTION",
-        "The function on the spec's Python runtime",
-        L,
-        Scope.LAMBDA,
-        ("terraform/lambda.tf",),
-        function,
+        id="LAMBDA-FUNCTION",
+        title="The function on the spec's Python runtime",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/lambda.tf",),
+        static=function,
         live=function_live,
         live_reads=function_reads,
+        owns=("function",),
     ),
     Criterion(
-        "LAMBDA-API-TRIGGER",
-        "API Lambdas: method, AWS_PROXY integration, invoke permission",
-        L,
-        Scope.LAMBDA,
-        ("terraform/api_gateway_integration.tf",),
-        api_trigger,
+        id="LAMBDA-API-TRIGGER",
+        title="API Lambdas: method, AWS_PROXY integration, invoke permission",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/api_gateway_integration.tf",),
+        static=api_trigger,
         applies=is_api,
         live=api_trigger_live,
         live_reads=reads(
@@ -206,12 +207,12 @@ CRITERIA = [
         ),
     ),
     Criterion(
-        "LAMBDA-SQS-TRIGGER",
-        "Event-driven Lambdas: mapping from the change queue, partial batch responses",
-        L,
-        Scope.LAMBDA,
-        ("terraform/sqs_event_source.tf",),
-        sqs_trigger,
+        id="LAMBDA-SQS-TRIGGER",
+        title="Event-driven Lambdas: mapping from the change queue, partial batch responses",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/sqs_event_source.tf",),
+        static=sqs_trigger,
         applies=is_sqs,
         live=sqs_trigger_live,
         live_reads=reads(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
-from conformance.criteria.hcl_checks import Stop, describe, parse_failures, unresolved
-from conformance.evidence.evaluate import Evaluator, Ref, Unresolvable
-from conformance.evidence.evaluate import Scope as EvalScope
+from conformance.core import Problem, Stop, describe, expected
+from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.criteria.hcl_checks import parse_failures, unresolved
+from conformance.evidence.evaluate import Evaluator, Ref, Scope, Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.hcl import Attribute, Block
 
@@ -33,7 +33,7 @@ def remote_state_block(view: RepoView) -> Block:
 def evaluate(view: RepoView, attribute: Attribute, **overrides: Any) -> Any:
     variables = {**view.values.variables, **overrides}
     try:
-        return Evaluator(EvalScope(variables, view.module.locals)).attribute(attribute)
+        return Evaluator(Scope(variables, view.module.locals)).attribute(attribute)
     except Unresolvable as error:
         raise Stop(unresolved(view, error)) from None
 
@@ -58,11 +58,7 @@ def remote_state(view: RepoView, _: FleetEvidence) -> list[Problem]:
         problems.append(Problem(str(block.location), f"backend: {expected(repr('s3'), describe(backend_value))}"))
     assert view.env is not None
     spec = view.platform.environments[view.env]
-    wanted = {
-        "bucket": view.platform.state_bucket(view.env),
-        "key": view.platform.state_key(view.platform.infrastructure.repo),
-        "region": spec.region,
-    }
+    wanted = {"bucket": view.names.state_bucket, "key": view.names.state_key, "region": spec.region}
     for name, value in wanted.items():
         config, found = config_entry(view, block, name)
         if found != value:
@@ -137,28 +133,28 @@ D = Requirement.LAMBDA_DATA
 FILES = ("terraform/data.tf", "terraform/environments/{env}.tfvars")
 CRITERIA = [
     Criterion(
-        "LAMBDA-REMOTE-STATE",
-        "data.tf reads the env's infrastructure state (bucket by variable)",
-        D,
-        Scope.LAMBDA,
-        FILES,
-        remote_state,
+        id="LAMBDA-REMOTE-STATE",
+        title="data.tf reads the env's infrastructure state (bucket by variable)",
+        requirement=D,
+        scope=RepoScope.LAMBDA,
+        files=FILES,
+        static=remote_state,
     ),
     Criterion(
-        "LAMBDA-REMOTE-STATE-LOCALS",
-        "The required locals come from the infrastructure outputs",
-        D,
-        Scope.LAMBDA,
-        FILES,
-        remote_state_locals,
+        id="LAMBDA-REMOTE-STATE-LOCALS",
+        title="The required locals come from the infrastructure outputs",
+        requirement=D,
+        scope=RepoScope.LAMBDA,
+        files=FILES,
+        static=remote_state_locals,
     ),
     Criterion(
-        "LAMBDA-OUTPUT-CONTRACT",
-        "Every output a Lambda repo names exists in the infrastructure outputs.tf",
-        D,
-        Scope.LAMBDA,
-        ("terraform/*.tf", "<infrastructure>/terraform/outputs.tf"),
-        contract,
+        id="LAMBDA-OUTPUT-CONTRACT",
+        title="Every output a Lambda repo names exists in the infrastructure outputs.tf",
+        requirement=D,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/*.tf", "<infrastructure>/terraform/outputs.tf"),
+        static=contract,
         per_env=False,
     ),
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import configparser
 import re
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
+from conformance.core import Problem, expected
+from conformance.criteria.base import Criterion, RepoScope, Requirement
 from conformance.criteria.layout import infrastructure_layout, lambda_layout
 from conformance.evidence.fleet import FleetEvidence, RepoView
 
@@ -124,64 +125,78 @@ def pytest_ini(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     return []
 
 
-EVERY = Scope.EVERY_REPO
+EVERY = RepoScope.EVERY_REPO
 CRITERIA = [
-    Criterion("REPO-PRESENT", "The repository exists", Requirement.GIT, EVERY, ("<repo>/",), present, per_env=False),
     Criterion(
-        "INF-FILES",
-        "Every file of the infrastructure tree",
-        Requirement.INFRA_FILES,
-        Scope.INFRASTRUCTURE,
-        ("<tree>",),
-        layout,
+        id="REPO-PRESENT",
+        title="The repository exists",
+        requirement=Requirement.GIT,
+        scope=EVERY,
+        files=("<repo>/",),
+        static=present,
         per_env=False,
     ),
     Criterion(
-        "LAMBDA-FILES",
-        "Every file of the Lambda tree, kind-specific ones exactly where they apply",
-        Requirement.LAMBDA_FILES,
-        Scope.LAMBDA,
-        ("<tree>",),
-        layout,
+        id="INF-FILES",
+        title="Every file of the infrastructure tree",
+        requirement=Requirement.INFRA_FILES,
+        scope=RepoScope.INFRASTRUCTURE,
+        files=("<tree>",),
+        static=layout,
         per_env=False,
     ),
     Criterion(
-        "REPO-GIT", "A git repository with at least one commit", Requirement.GIT, EVERY, (".git",), git, per_env=False
-    ),
-    Criterion(
-        "REPO-GITIGNORE",
-        ".gitignore covers .env and the Python standard entries",
-        Requirement.LAMBDA_FILES,
-        EVERY,
-        (".gitignore",),
-        gitignore,
+        id="LAMBDA-FILES",
+        title="Every file of the Lambda tree, kind-specific ones exactly where they apply",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("<tree>",),
+        static=layout,
         per_env=False,
     ),
     Criterion(
-        "REPO-DOCS",
-        "README.md and CLAUDE.md are there and not empty",
-        Requirement.LAMBDA_FILES,
-        EVERY,
-        ("README.md", "CLAUDE.md"),
-        docs,
+        id="REPO-GIT",
+        title="A git repository with at least one commit",
+        requirement=Requirement.GIT,
+        scope=EVERY,
+        files=(".git",),
+        static=git,
         per_env=False,
     ),
     Criterion(
-        "LAMBDA-REQUIREMENTS",
-        "requirements.txt (boto3, pydantic) and requirements-dev.txt (pytest, moto, black)",
-        Requirement.LAMBDA_FILES,
-        Scope.LAMBDA,
-        ("requirements.txt", "requirements-dev.txt"),
-        requirements,
+        id="REPO-GITIGNORE",
+        title=".gitignore covers .env and the Python standard entries",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=EVERY,
+        files=(".gitignore",),
+        static=gitignore,
         per_env=False,
     ),
     Criterion(
-        "LAMBDA-PYTEST-INI",
-        "pytest.ini with a [pytest] section",
-        Requirement.LAMBDA_FILES,
-        Scope.LAMBDA,
-        ("pytest.ini",),
-        pytest_ini,
+        id="REPO-DOCS",
+        title="README.md and CLAUDE.md are there and not empty",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=EVERY,
+        files=("README.md", "CLAUDE.md"),
+        static=docs,
+        per_env=False,
+    ),
+    Criterion(
+        id="LAMBDA-REQUIREMENTS",
+        title="requirements.txt (boto3, pydantic) and requirements-dev.txt (pytest, moto, black)",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("requirements.txt", "requirements-dev.txt"),
+        static=requirements,
+        per_env=False,
+    ),
+    Criterion(
+        id="LAMBDA-PYTEST-INI",
+        title="pytest.ini with a [pytest] section",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("pytest.ini",),
+        static=pytest_ini,
         per_env=False,
     ),
 ]

@@ -10,7 +10,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, SkipCase
+from conformance.core import Problem, SkipCase
+from conformance.criteria.base import Criterion, RepoScope, Requirement
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.tooling import terraform
 
@@ -81,15 +82,21 @@ def validate(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 FILES = ("terraform/*.tf",)
 CRITERIA = [
     Criterion(
-        "TF-FMT", "terraform fmt -check is clean", Requirement.INFRA_FILES, Scope.EVERY_REPO, FILES, fmt, per_env=False
+        id="TF-FMT",
+        title="terraform fmt -check is clean",
+        requirement=Requirement.INFRA_FILES,
+        scope=RepoScope.EVERY_REPO,
+        files=FILES,
+        static=fmt,
+        per_env=False,
     ),
     Criterion(
-        "TF-VALIDATE",
-        "terraform validate passes (offline, real AWS provider)",
-        Requirement.INFRA_FILES,
-        Scope.EVERY_REPO,
-        FILES,
-        validate,
+        id="TF-VALIDATE",
+        title="terraform validate passes (offline, real AWS provider)",
+        requirement=Requirement.INFRA_FILES,
+        scope=RepoScope.EVERY_REPO,
+        files=FILES,
+        static=validate,
         per_env=False,
     ),
 ]

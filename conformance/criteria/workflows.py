@@ -8,8 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected
-from conformance.criteria.hcl_checks import Stop
+from conformance.core import Problem, Stop, expected
+from conformance.criteria.base import Criterion, RepoScope, Requirement
 from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
 from conformance.platform.model import Platform
 
@@ -203,29 +203,57 @@ def has_confirmation(platform: Platform, env: str) -> bool:
 
 
 W = Requirement.INFRA_WORKFLOWS
-EVERY = Scope.EVERY_REPO
+EVERY = RepoScope.EVERY_REPO
 FILES = (".github/workflows/deploy-{env}.yml",)
 CRITERIA = [
-    Criterion("WF-DISPATCH", "Deploys start by manual dispatch", W, EVERY, FILES, dispatch),
-    Criterion("WF-OIDC", "OIDC: id-token write and a role in the env's account, no stored keys", W, EVERY, FILES, oidc),
     Criterion(
-        "WF-APPROVAL",
-        "The deploy waits for the env's protected GitHub environment",
-        W,
-        EVERY,
-        FILES,
-        approval,
+        id="WF-DISPATCH",
+        title="Deploys start by manual dispatch",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=dispatch,
+    ),
+    Criterion(
+        id="WF-OIDC",
+        title="OIDC: id-token write and a role in the env's account, no stored keys",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=oidc,
+    ),
+    Criterion(
+        id="WF-APPROVAL",
+        title="The deploy waits for the env's protected GitHub environment",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=approval,
         env_applies=has_approval,
     ),
     Criterion(
-        "WF-CONFIRM",
-        "A typed confirmation is checked before anything else runs",
-        W,
-        EVERY,
-        FILES,
-        confirmation,
+        id="WF-CONFIRM",
+        title="A typed confirmation is checked before anything else runs",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=confirmation,
         env_applies=has_confirmation,
     ),
-    Criterion("WF-SCHEMA", "Valid against GitHub's workflow schema", W, EVERY, FILES, schema),
-    Criterion("WF-PINNED", "Actions pinned to full commit SHAs", W, EVERY, FILES, pinned),
+    Criterion(
+        id="WF-SCHEMA",
+        title="Valid against GitHub's workflow schema",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=schema,
+    ),
+    Criterion(
+        id="WF-PINNED",
+        title="Actions pinned to full commit SHAs",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=pinned,
+    ),
 ]

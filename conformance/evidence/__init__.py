@@ -1,1 +1,1 @@
-"""Evidence: readers that turn repositories (and later AWS) into facts, each read once."""
+"""Evidence: readers that turn the repositories into facts, each file read and parsed once (AWS: conformance.live)."""

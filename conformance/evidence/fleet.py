@@ -19,7 +19,7 @@ from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.files import LocalFiles, RepoFiles
 from conformance.evidence.hcl import Body, ParseFailure, parse_hcl
 from conformance.evidence.module import EnvModule, Module, read_module, tfvars_values, with_environment
-from conformance.platform.model import LambdaFunction, Platform
+from conformance.platform.model import LambdaFunction, Names, Platform
 
 # libyaml's safe loader when PyYAML has it (about 9x faster on workflows), else the pure-Python one.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -147,6 +147,12 @@ class RepoView:
     @property
     def platform(self) -> Platform:
         return self.evidence.platform
+
+    @property
+    def names(self) -> Names:
+        """The env's resource names (a per-env criterion's view only)."""
+        assert self.env is not None, "a per-env criterion needs an env"
+        return self.platform.names(self.env)
 
     @property
     def is_infrastructure(self) -> bool:

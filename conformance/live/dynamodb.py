@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.live.session import LiveEnv, Target
+from conformance.live.errors import Subject
+from conformance.live.session import LiveEnv
 
-OWNER = "INF-DDB-TABLE"
+KIND = "table"
 
 
-def _target(live: LiveEnv) -> Target:
-    return Target(live.names.table, "the DynamoDB table", OWNER)
+def _subject(live: LiveEnv) -> Subject:
+    return Subject(live.names.table, "the DynamoDB table", KIND)
 
 
 def table(live: LiveEnv) -> dict[str, Any]:
     """`describe_table(...)['Table']`."""
-    return live.call("dynamodb", "DescribeTable", {"TableName": live.names.table}, _target(live))["Table"]
+    return live.call("dynamodb", "DescribeTable", {"TableName": live.names.table}, _subject(live))["Table"]
 
 
 def continuous_backups(live: LiveEnv) -> dict[str, Any]:
     """`describe_continuous_backups(...)['ContinuousBackupsDescription']`."""
-    response = live.call("dynamodb", "DescribeContinuousBackups", {"TableName": live.names.table}, _target(live))
+    response = live.call("dynamodb", "DescribeContinuousBackups", {"TableName": live.names.table}, _subject(live))
     return response["ContinuousBackupsDescription"]

@@ -15,6 +15,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
+from conformance.core import Read
+
 READ_PREFIXES = ("Describe", "Get", "List", "Head")
 HOOK_ID = "bbws-conformance-read-only"
 
@@ -52,6 +54,10 @@ def install_read_only(events: Any, allowed: frozenset[str] | None = None) -> Non
             raise ReadOnlyViolation(service=service, operation=model.name, reason=reason)
 
     events.register("before-parameter-build", refuse, unique_id=HOOK_ID)
+
+
+# The account guard's one read, made before any other read of an env.
+ACCOUNT_READ = Read("sts", "GetCallerIdentity", "account")
 
 
 def account_mismatch(env: str, wanted: str, identity: dict[str, Any]) -> str | None:

@@ -1,20 +1,24 @@
-"""What the live suite may call, and the IAM actions that lets it: one list, derived, never written.
+"""What the live suite reads, derived from the checks' declarations, never written by hand.
 
 The live checks declare their reads (`Criterion.live_reads`); the union of those declarations,
-with the account guard's one STS read, is the run's allow-list. The read-only guard refuses any
-other operation, so "what the live suite can call" is exactly this set; the conformance role the
-infrastructure repository creates must grant exactly its IAM actions (criterion INF-CONFORMANCE-ROLE).
+with the account guard's one STS read, is the run's allow-list (handed to the session by the
+runner, which knows the catalogue). The read-only guard refuses any other operation, so "what the
+live suite can call" is exactly this set; the conformance role the infrastructure repository
+creates must grant exactly its IAM actions (criterion INF-CONFORMANCE-ROLE). `planned_reads` is
+the same declarations per resource: the number of AWS calls a run makes.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from conformance.core import Read
+from conformance.live.guard import ACCOUNT_READ
 
 if TYPE_CHECKING:
-    from conformance.criteria.base import Criterion
-    from conformance.platform.model import Platform
+    from conformance.platform.model import LambdaFunction, Platform
 
 # IAM actions whose name is not `<service>:<Operation>`.
 IAM_ACTIONS = {
@@ -30,6 +34,16 @@ NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
 UNSCOPED_ACTIONS = frozenset({"lambda:ListEventSourceMappings"})
 
 
+class DeclaresReads(Protocol):
+    """A criterion as this module sees it: an ID and, when it has a live check, its declared reads."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def live_reads(self) -> Callable[[Platform, LambdaFunction | None], Iterable[Read]] | None: ...
+
+
 def iam_action(service: str, operation: str) -> str:
     """The IAM action that allows `service:Operation` (API Gateway's control plane is by HTTP verb)."""
     if service == "apigateway":
@@ -37,16 +51,11 @@ def iam_action(service: str, operation: str) -> str:
     return IAM_ACTIONS.get((service, operation), f"{service}:{operation}")
 
 
-def declared_operations(platform: Platform, criteria: Iterable[Criterion] | None = None) -> dict[str, set[str]]:
+def declared_operations(platform: Platform, criteria: Iterable[DeclaresReads]) -> dict[str, set[str]]:
     """`service:Operation` -> the IDs of the criteria that read it, over every case of the spec."""
-    from conformance.live.resources import ACCOUNT_READ
-
-    if criteria is None:
-        from conformance.catalogue import LIVE_CRITERIA
-
-        criteria = LIVE_CRITERIA
     found: dict[str, set[str]] = defaultdict(set)
-    found[f"{ACCOUNT_READ.service}:{ACCOUNT_READ.operation}"].add("LIVE-ACCOUNT")
+    # The account guard's read is made before any check: allowed whichever criteria run.
+    found.setdefault(f"{ACCOUNT_READ.service}:{ACCOUNT_READ.operation}", set())
     for criterion in criteria:
         if criterion.live_reads is None:
             continue
@@ -56,7 +65,12 @@ def declared_operations(platform: Platform, criteria: Iterable[Criterion] | None
     return dict(found)
 
 
-def needed_actions(platform: Platform, criteria: Iterable[Criterion] | None = None) -> dict[str, list[str]]:
+def allowed_operations(platform: Platform, criteria: Iterable[DeclaresReads]) -> frozenset[str]:
+    """The read-only guard's allow-list: every declared `service:Operation`."""
+    return frozenset(declared_operations(platform, criteria))
+
+
+def needed_actions(platform: Platform, criteria: Iterable[DeclaresReads]) -> dict[str, list[str]]:
     """IAM action -> the `service:Operation` calls that need it: what the conformance role must grant."""
     needed: dict[str, list[str]] = defaultdict(list)
     for operation in sorted(declared_operations(platform, criteria)):
@@ -65,3 +79,24 @@ def needed_actions(platform: Platform, criteria: Iterable[Criterion] | None = No
         service, _, name = operation.partition(":")
         needed[iam_action(service, name)].append(operation)
     return dict(needed)
+
+
+def planned_reads(
+    platform: Platform, cases: Iterable[tuple[DeclaresReads, str, LambdaFunction | None]]
+) -> set[tuple[str, str, str]]:
+    """Every distinct (resource, service, operation) the cases' live checks declare.
+
+    Resource names hold the env, so this is also per env; the account guard's one read is part
+    of every live case. Each read is made once per run, so for APIs that answer in one page (all
+    of them on moto, and on AWS at this platform's size) the size of this set is the number of
+    AWS calls a full live run makes.
+    """
+    found = set()
+    for criterion, env, function in cases:
+        if criterion.live_reads is None:
+            continue
+        names = platform.names(env)
+        for read in (ACCOUNT_READ, *criterion.live_reads(platform, function)):
+            for resource in names.of(read.resource, function):
+                found.add((resource, read.service, read.operation))
+    return found

@@ -19,96 +19,17 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from conformance.live.errors import CallFailed, LiveError, Missing, Stopped
-from conformance.live.guard import ReadOnlyViolation, account_mismatch, install_read_only
-from conformance.live.permissions import declared_operations, iam_action
-from conformance.live.resources import Names
-from conformance.platform.model import Platform
+from conformance.live.errors import MAX_ATTEMPTS, Absent, LiveError, Stopped, Subject, classify, snake
+from conformance.live.guard import ACCOUNT_READ, account_mismatch, install_read_only
+from conformance.platform.model import Names, Platform
 
-MAX_ATTEMPTS = 8  # in all, the first attempt included
 RETRIES = {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
-
-# Error codes that mean "the resource is not there", across the services read here.
-MISSING_CODES = frozenset(
-    {
-        "ResourceNotFoundException",  # dynamodb describe_table, lambda
-        "TableNotFoundException",  # dynamodb describe_continuous_backups
-        "AWS.SimpleQueueService.NonExistentQueue",
-        "QueueDoesNotExist",
-        "NoSuchBucket",
-        "NoSuchKey",
-        "NotFound",  # sns get_topic_attributes
-        "NotFoundException",  # apigateway
-        "NoSuchEntity",  # iam
-        "404",
-    }
-)
-ACCESS_DENIED_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "AuthorizationError",
-        "AuthorizationErrorException",
-        "UnauthorizedOperation",
-        "Forbidden",
-        "403",
-    }
-)
-CREDENTIAL_CODES = frozenset(
-    {
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-        "InvalidAccessKeyId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "InvalidToken",
-    }
-)
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "SlowDown",
-    }
-)
-NOT_AUTHORIZED = re.compile(r"not authorized to perform:? ([\w-]+:[\w*]+)")
 ATTEMPT = re.compile(r"attempt=(\d+)")
-
-
-def snake(operation: str) -> str:
-    from botocore import xform_name
-
-    return xform_name(operation)
-
-
-def permission(service: str, operation: str, message: str) -> str:
-    """The IAM action a denied call needed: from AWS's message when it says, else derived."""
-    if match := NOT_AUTHORIZED.search(message or ""):
-        return match.group(1)
-    return iam_action(service, operation)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a read is about: the resource, how to name it, and the criterion that owns its existence."""
-
-    resource: str
-    what: str
-    owner: str | None = None
-    absent: tuple[str, ...] = ()  # error codes meaning "not configured": the read returns None
 
 
 class LiveEvidence:
@@ -119,12 +40,16 @@ class LiveEvidence:
         platform: Platform,
         endpoint_url: str | None = None,
         *,
+        allowed: frozenset[str],
+        owners: Mapping[str, str],
         retries: dict[str, Any] | None = None,
-        allowed: frozenset[str] | None = None,
     ) -> None:
         self.platform = platform
-        # The guard's allow-list: the live checks' declared reads (see conformance.live.permissions).
-        self.allowed = allowed if allowed is not None else frozenset(declared_operations(platform))
+        # Both come from the catalogue, through the runner (conformance.runner.live_evidence):
+        # the guard's allow-list, the live checks' declared reads (conformance.live.permissions),
+        # and which criterion owns each kind of resource (it reports the resource missing).
+        self.allowed = allowed
+        self.owners = dict(owners)
         self.endpoint_url = endpoint_url or None
         self.retries = dict(retries or RETRIES)
         self.calls: Counter[str] = Counter()
@@ -181,6 +106,10 @@ class LiveEvidence:
         if match and int(match.group(1)) > 1:
             self.retried += 1
 
+    def owner(self, kind: str) -> str | None:
+        """The ID of the criterion that reports a missing resource of this kind."""
+        return self.owners.get(kind)
+
     @property
     def total_calls(self) -> int:
         return sum(self.calls.values())
@@ -198,7 +127,7 @@ class LiveEvidence:
         region: str,
         operation: str,
         params: dict[str, Any],
-        target: Target,
+        subject: Subject,
         where: str,
         post: Callable[[dict[str, Any]], Any] | None = None,
     ) -> Any:
@@ -212,7 +141,7 @@ class LiveEvidence:
             response.pop("ResponseMetadata", None)
             return post(response) if post else response
 
-        return self._once(service, region, operation, params, target, where, read)
+        return self._once(service, region, operation, params, subject, where, read)
 
     def pages(
         self,
@@ -221,7 +150,7 @@ class LiveEvidence:
         operation: str,
         params: dict[str, Any],
         items: str,
-        target: Target,
+        subject: Subject,
         where: str,
     ) -> list[Any]:
         """Every item of a paginated read (its `items` key over all pages), read once per run."""
@@ -232,7 +161,7 @@ class LiveEvidence:
                 found.extend(page.get(items, []))
             return found
 
-        return self._once(service, region, operation, params, target, where, read)
+        return self._once(service, region, operation, params, subject, where, read)
 
     def _once(
         self,
@@ -240,7 +169,7 @@ class LiveEvidence:
         region: str,
         operation: str,
         params: dict[str, Any],
-        target: Target,
+        subject: Subject,
         where: str,
         read: Callable[[Any], Any],
     ) -> Any:
@@ -255,10 +184,11 @@ class LiveEvidence:
         try:
             response = read(self.client(service, region))
         except Exception as error:
-            failure = self._failure(error, service, operation, target, where)
+            attempts = self.retries.get("total_max_attempts", MAX_ATTEMPTS)
+            failure = classify(error, service, operation, subject, where, self.endpoint, attempts)
             if failure is None:
                 raise  # not an AWS answer: a bug, shown as it is
-            if isinstance(failure, _Absent):
+            if isinstance(failure, Absent):
                 self._cache[key] = (True, None)
                 return None
             if isinstance(failure, Stopped):
@@ -267,57 +197,6 @@ class LiveEvidence:
             raise failure from None
         self._cache[key] = (True, response)
         return response
-
-    def _failure(self, error: Exception, service: str, operation: str, target: Target, where: str) -> Any:
-        from botocore.exceptions import (
-            BotoCoreError,
-            ClientError,
-            ConnectionError,
-            HTTPClientError,
-            NoCredentialsError,
-            PartialCredentialsError,
-        )
-
-        call = snake(operation)
-        if isinstance(error, ClientError):
-            details = error.response.get("Error", {})
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            code = str(details.get("Code") or status or "")
-            message = str(details.get("Message") or "")
-            if code in target.absent:
-                return _Absent(target.resource, code)
-            if code in CREDENTIAL_CODES:
-                return Stopped(where, f"AWS rejected the credentials ({call} → {code}: {message}); no live check ran")
-            if code in ACCESS_DENIED_CODES:
-                action = permission(service, operation, message)
-                return CallFailed(target.resource, f"access denied: missing permission {action} ({call} → {code})")
-            if target.owner and code in MISSING_CODES:
-                return Missing(target.resource, target.what, target.owner, "none", f"{call} → {code}")
-            if code in THROTTLING_CODES:
-                attempts = self.retries.get("total_max_attempts", MAX_ATTEMPTS)
-                return CallFailed(target.resource, f"AWS kept throttling {call} ({code}) for {attempts} attempts")
-            return CallFailed(target.resource, f"{call} → {code}: {message}")
-        if isinstance(error, NoCredentialsError | PartialCredentialsError):
-            return Stopped(
-                where,
-                "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-                "or give --endpoint-url for an emulator; no live check ran",
-            )
-        if isinstance(error, ConnectionError | HTTPClientError):
-            endpoint = self.endpoint or f"AWS's {service} endpoint"
-            return Stopped(where, f"cannot reach {endpoint} ({call}: {error}); no live check ran")
-        if isinstance(error, ReadOnlyViolation):
-            return CallFailed(target.resource, str(error))
-        if isinstance(error, BotoCoreError):
-            return CallFailed(target.resource, f"{call}: {error}")
-        return None
-
-
-class _Absent(CallFailed):
-    """Internal: a "not configured" answer (no lifecycle rules, ...), read as None."""
-
-    def __init__(self, resource: str, code: str) -> None:
-        super().__init__(resource, code)
 
 
 class LiveEnv:
@@ -329,7 +208,7 @@ class LiveEnv:
         self.env = env
         self.region = spec.region
         self.account = spec.account_id
-        self.names = Names(evidence.platform, env)
+        self.names: Names = evidence.platform.names(env)
         self._verified = False
         self._stop: Stopped | None = None
 
@@ -338,8 +217,8 @@ class LiveEnv:
         return self.evidence.platform
 
     def identity(self) -> dict[str, Any]:
-        target = Target(f"caller-identity@{self.region}", "the caller identity")
-        return self.evidence.call("sts", self.region, "GetCallerIdentity", {}, target, self.env)
+        subject = Subject(self.names.of(ACCOUNT_READ.resource)[0], "the caller identity")
+        return self.evidence.call("sts", self.region, ACCOUNT_READ.operation, {}, subject, self.env)
 
     def require_account(self) -> None:
         """Stop every live read for the env unless the credentials are the env's own account's."""
@@ -369,15 +248,15 @@ class LiveEnv:
         service: str,
         operation: str,
         params: dict[str, Any],
-        target: Target,
+        subject: Subject,
         post: Callable[[dict[str, Any]], Any] | None = None,
     ) -> Any:
         self.require_account()
-        return self.evidence.call(service, self.region, operation, params, target, self.env, post)
+        return self.evidence.call(service, self.region, operation, params, subject, self.env, post)
 
-    def pages(self, service: str, operation: str, params: dict[str, Any], items: str, target: Target) -> list[Any]:
+    def pages(self, service: str, operation: str, params: dict[str, Any], items: str, subject: Subject) -> list[Any]:
         self.require_account()
-        return self.evidence.pages(service, self.region, operation, params, items, target, self.env)
+        return self.evidence.pages(service, self.region, operation, params, items, subject, self.env)
 
 
 def summary_lines(calls: Counter[str], retried: int) -> Iterable[str]:

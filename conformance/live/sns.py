@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conformance.live.session import LiveEnv, Target
+from conformance.live.errors import Subject
+from conformance.live.session import LiveEnv
 
-OWNER = "INF-SNS-TOPIC"
+KIND = "alert_topic"
 
 
 def topic_arn(live: LiveEnv) -> str:
@@ -14,5 +15,5 @@ def topic_arn(live: LiveEnv) -> str:
 
 def attributes(live: LiveEnv) -> dict[str, str]:
     """`get_topic_attributes(TopicArn)['Attributes']`."""
-    target = Target(live.names.alert_topic, "the alert topic", OWNER)
-    return live.call("sns", "GetTopicAttributes", {"TopicArn": topic_arn(live)}, target)["Attributes"]
+    subject = Subject(live.names.alert_topic, "the alert topic", KIND)
+    return live.call("sns", "GetTopicAttributes", {"TopicArn": topic_arn(live)}, subject)["Attributes"]

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.live.session import LiveEnv, Target
+from conformance.live.errors import Subject
+from conformance.live.session import LiveEnv
 
-OWNERS = {"queue": "INF-SQS-QUEUE", "dead_letter": "INF-SQS-DLQ"}
 WHAT = {"queue": "the change queue", "dead_letter": "the dead-letter queue"}
 
 
-def _target(live: LiveEnv, which: str) -> Target:
-    return Target(getattr(live.names, which), WHAT[which], OWNERS[which])
+def _subject(live: LiveEnv, which: str) -> Subject:
+    return Subject(getattr(live.names, which), WHAT[which], which)  # the kind is `queue` or `dead_letter`
 
 
 def queue_url(live: LiveEnv, which: str = "queue") -> str:
     """`get_queue_url(QueueName)['QueueUrl']` of `queue` or `dead_letter`."""
     name = getattr(live.names, which)
-    return live.call("sqs", "GetQueueUrl", {"QueueName": name}, _target(live, which))["QueueUrl"]
+    return live.call("sqs", "GetQueueUrl", {"QueueName": name}, _subject(live, which))["QueueUrl"]
 
 
 def attributes(live: LiveEnv, which: str = "queue") -> dict[str, str]:
     """`get_queue_attributes(QueueUrl, AttributeNames=['All'])['Attributes']`: every value a string."""
     url = queue_url(live, which)
     params: dict[str, Any] = {"QueueUrl": url, "AttributeNames": ["All"]}
-    return live.call("sqs", "GetQueueAttributes", params, _target(live, which)).get("Attributes", {})
+    return live.call("sqs", "GetQueueAttributes", params, _subject(live, which)).get("Attributes", {})

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from conformance.criteria.base import Read
+from conformance.core import Read
 from conformance.live import apigateway, dynamodb, s3, sns, sqs
-from conformance.live.session import LiveEnv, Target
+from conformance.live.errors import Subject
+from conformance.live.session import LiveEnv
 from conformance.platform.model import LambdaFunction, Platform
 
-OWNER = "INF-STATE-OUTPUTS"
+KIND = "state"
 STATE_READ = Read("s3", "GetObject", "state")
 
 
 def document(live: LiveEnv) -> bytes:
     """The state object's bytes (the streamed body is read once, inside the cached call)."""
     names = live.names
-    target = Target(names.state, "the infrastructure state object", OWNER)
+    subject = Subject(names.state, "the infrastructure state object", KIND)
     params = {"Bucket": names.state_bucket, "Key": names.state_key}
-    return live.call("s3", "GetObject", params, target, post=lambda response: response["Body"].read())
+    return live.call("s3", "GetObject", params, subject, post=lambda response: response["Body"].read())
 
 
 def _api_arn(live: LiveEnv) -> str:

@@ -1,12 +1,15 @@
-"""The platform model: what `infra/platform.yaml` may say, validated once.
+"""The platform model: what `infra/platform.yaml` may say, validated once, and the names it gives.
 
 Every generator and every conformance check reads names, regions, accounts and numbers from
 here, so a rule written in a validator below is the one rule the whole project applies.
+`Platform.names(env)` is the one place a per-env resource name is derived (templates aside,
+which render the same pattern). Over 400 lines as one idea: the spec's schema.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
@@ -524,3 +527,108 @@ class Platform(Strict):
             if function.name == name:
                 return function
         raise KeyError(name)
+
+    def names(self, env: str) -> Names:
+        """Every name of one env's resources (the live checks, the sandbox, the drift scenarios use these)."""
+        return Names(self, env)
+
+
+# The kinds of deployed resource a live read (conformance.core.Read) or a missing resource names.
+RESOURCE_KINDS = (
+    "account",
+    "table",
+    "queue",
+    "dead_letter",
+    "audit_bucket",
+    "alert_topic",
+    "rest_api",
+    "dlq_alarm",
+    "conformance_role",
+    "state",
+    "roles",
+    "function",
+)
+
+
+@dataclass(frozen=True)
+class Names:
+    """The names of one env's resources, each derived from the spec's pattern."""
+
+    platform: Platform
+    env: str
+
+    def _name(self, thing: str) -> str:
+        return self.platform.name(thing, self.env)
+
+    @property
+    def region(self) -> str:
+        return self.platform.environments[self.env].region
+
+    @property
+    def table(self) -> str:
+        return self._name(self.platform.infrastructure.table.thing)
+
+    @property
+    def queue(self) -> str:
+        return self._name(self.platform.infrastructure.queue.thing)
+
+    @property
+    def dead_letter(self) -> str:
+        return self._name(self.platform.infrastructure.queue.dead_letter.thing)
+
+    @property
+    def audit_bucket(self) -> str:
+        return self._name(self.platform.infrastructure.audit_bucket.thing)
+
+    @property
+    def alert_topic(self) -> str:
+        return self._name(self.platform.infrastructure.alert_topic.thing)
+
+    @property
+    def rest_api(self) -> str:
+        return self._name(self.platform.infrastructure.rest_api.thing)
+
+    @property
+    def dlq_alarm(self) -> str:
+        return self._name(self.platform.infrastructure.dlq_alarm.thing)
+
+    @property
+    def conformance_role(self) -> str:
+        return self.platform.conformance_role(self.env)
+
+    @property
+    def state_bucket(self) -> str:
+        return self.platform.state_bucket(self.env)
+
+    @property
+    def lock_table(self) -> str:
+        return self.platform.lock_table(self.env)
+
+    @property
+    def state_key(self) -> str:
+        """The infrastructure state's key: the one the Lambda repos' data.tf reads."""
+        return self.platform.state_key(self.platform.infrastructure.repo)
+
+    @property
+    def state(self) -> str:
+        return f"s3://{self.state_bucket}/{self.state_key}"
+
+    def function(self, function: LambdaFunction) -> str:
+        return self._name(function.dashed)
+
+    def role(self, function: LambdaFunction) -> str:
+        return self._name(function.role_thing)
+
+    def of(self, kind: str, function: LambdaFunction | None = None) -> list[str]:
+        """The resource names behind a resource kind (one, or every role)."""
+        if kind == "account":  # the caller identity, asked once per region whatever the env
+            return [f"caller-identity@{self.region}"]
+        if kind == "roles":
+            return [self.role(f) for f in self.platform.lambdas.functions]
+        if kind == "function":
+            if function is None:
+                raise ValueError("a `function` read needs a Lambda case")
+            return [self.function(function)]
+        if kind not in RESOURCE_KINDS:
+            raise ValueError(f"unknown resource kind {kind!r}; expected one of {', '.join(RESOURCE_KINDS)}")
+        return [getattr(self, kind)]

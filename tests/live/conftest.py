@@ -15,7 +15,7 @@ from moto import mock_aws
 from conformance.catalogue import LIVE_CRITERIA
 from conformance.live.session import LiveEvidence
 from conformance.platform import Platform
-from conformance.runner import Case, Outcome, plan_live_cases, run_live_case
+from conformance.runner import Case, Outcome, live_evidence, plan_live_cases, run_live_case
 from tests.live.deploy import Deployment, deploy
 
 ENV = "dev"
@@ -79,5 +79,5 @@ def live_cases(platform: Platform, envs: tuple[str, ...] = (ENV,)) -> list[Case]
 
 def run_live(platform: Platform, evidence: LiveEvidence | None = None) -> dict[Key, Outcome]:
     """Every live case of dev, in plan order, with one shared evidence (as a pytest session would)."""
-    evidence = evidence or LiveEvidence(platform)
+    evidence = evidence or live_evidence(platform)
     return {(c.criterion.id, c.repo, c.env): run_live_case(c, evidence) for c in live_cases(platform)}

@@ -13,8 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.live.resources import Names
-from conformance.platform.model import Kind, LambdaFunction, Operation, Platform
+from conformance.platform.model import Kind, LambdaFunction, Names, Operation, Platform
 
 LAMBDA_TRUST = {
     "Version": "2012-10-17",

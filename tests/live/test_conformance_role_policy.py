@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from conformance.catalogue import by_id
+from conformance.catalogue import by_id, needed_actions
 from conformance.criteria.hcl_checks import instances_of, named, refers_to, value
 from conformance.criteria.iam_policy import Statement, statements
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.live.guard import is_read
-from conformance.live.permissions import NO_PERMISSION, iam_action, needed_actions
-from conformance.live.session import LiveEvidence
+from conformance.live.permissions import NO_PERMISSION, iam_action
 from conformance.paths import DEFAULT_PLATFORM
 from conformance.platform import Platform, load_platform
+from conformance.runner import live_evidence
 from tests.live.conftest import run_live
 from tests.live.deploy import Deployment
 
@@ -55,7 +55,7 @@ def is_read_action(action: str) -> bool:
 def test_the_role_grants_exactly_what_a_full_live_run_calls_and_no_write(
     deployment: Deployment, platform: Platform, fleet: Path
 ) -> None:
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     assert {o.status for o in run_live(platform, evidence).values()} == {"passed"}
     recorded = set(evidence.calls)
     # A full run calls every operation the guard allows, and the guard allows nothing else.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from conformance.live.resources import planned_reads
-from conformance.live.session import LiveEvidence
+from conformance.live.permissions import planned_reads
 from conformance.platform import Platform
 from conformance.platform.model import Kind
+from conformance.runner import live_evidence
 from tests.live.conftest import live_cases, run_live
 from tests.live.deploy import Deployment
 
@@ -15,7 +15,7 @@ from tests.live.deploy import Deployment
 def test_a_full_live_run_makes_exactly_one_call_per_resource_and_api(
     deployment: Deployment, platform: Platform
 ) -> None:
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     results = run_live(platform, evidence)
     assert {o.status for o in results.values()} == {"passed"}
 
@@ -45,7 +45,7 @@ def test_a_full_live_run_makes_exactly_one_call_per_resource_and_api(
 
 
 def test_a_partial_run_reads_only_what_its_checks_need(deployment: Deployment, platform: Platform) -> None:
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     from conformance.runner import run_live_case
 
     for case in live_cases(platform):

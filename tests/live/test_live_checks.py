@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import pytest
 
 from conformance.catalogue import LIVE_CRITERIA
-from conformance.criteria.base import Scope
-from conformance.live.session import LiveEvidence
+from conformance.criteria.base import RepoScope
 from conformance.platform import Platform
 from conformance.platform.model import Kind
+from conformance.runner import live_evidence
 from tests.live.conftest import ENV, Key, live_cases, run_live
 from tests.live.deploy import LAMBDA_TRUST, Deployment, conformance_trust
 
@@ -612,7 +612,7 @@ def test_every_live_check_passes_on_the_conformant_deployment(deployment: Deploy
     assert {k: o.message for k, o in results.items() if o.status != "passed"} == {}
     assert {k[0] for k in results} == {c.id for c in LIVE_CRITERIA}
     # Each Lambda has its function check and the one trigger check of its kind.
-    infrastructure = [c for c in LIVE_CRITERIA if c.scope is Scope.INFRASTRUCTURE]
+    infrastructure = [c for c in LIVE_CRITERIA if c.scope is RepoScope.INFRASTRUCTURE]
     assert len(results) == len(infrastructure) + 2 * len(platform.lambdas.functions)
 
 
@@ -668,7 +668,7 @@ def test_a_drift_is_data_as_well_as_a_line(deployment: Deployment, platform: Pla
 def test_checks_share_one_read_per_resource_and_a_second_run_reads_nothing(
     deployment: Deployment, platform: Platform
 ) -> None:
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     run_live(platform, evidence)
     first_run = dict(evidence.calls)
     # GetFunctionConfiguration one per Lambda, GetRole one per Lambda and the drift check's role.

@@ -8,12 +8,11 @@ import socket
 import boto3
 import pytest
 
-from conformance.live.errors import CallFailed
+from conformance.live.errors import CallFailed, Subject
 from conformance.live.guard import ReadOnlyViolation
-from conformance.live.resources import planned_reads
-from conformance.live.session import LiveEvidence, Target
+from conformance.live.permissions import planned_reads
 from conformance.platform import Platform
-from conformance.runner import Outcome
+from conformance.runner import Outcome, live_evidence
 from tests.live import faults
 from tests.live.conftest import ENV, Key, isolate_from_real_aws, live_cases, run_live
 from tests.live.deploy import Deployment, deploy
@@ -42,7 +41,7 @@ def assert_stopped_with_one_line(platform: Platform, results: dict[Key, Outcome]
 def test_a_write_is_refused_before_it_leaves_the_process_and_nothing_changes(
     deployment: Deployment, platform: Platform
 ) -> None:
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     sent: list[str] = []
     evidence.session.events.register_first("before-send", lambda event_name, **_: sent.append(event_name))
     region, names = deployment.region, deployment.names
@@ -64,7 +63,7 @@ def test_a_write_is_refused_before_it_leaves_the_process_and_nothing_changes(
         evidence.client("lambda", region).invoke(FunctionName=names.function(platform.lambdas.functions[0]))
     # Through the reader, a write is one line too, never a traceback.
     with pytest.raises(CallFailed, match="read-only guard: refused sqs:DeleteQueue"):
-        evidence.env(ENV).call("sqs", "DeleteQueue", {"QueueUrl": queue_url}, Target(names.queue, "the queue"))
+        evidence.env(ENV).call("sqs", "DeleteQueue", {"QueueUrl": queue_url}, Subject(names.queue, "the queue"))
 
     # Nothing was sent but the account guard's one read (made by the reader call above).
     assert sent == ["before-send.sts.GetCallerIdentity"] and dict(evidence.calls) == {"sts:GetCallerIdentity": 1}
@@ -78,7 +77,7 @@ def test_a_write_is_refused_before_it_leaves_the_process_and_nothing_changes(
 
 
 def test_the_guard_covers_clients_of_the_run_session_only_after_it_is_installed(platform: Platform) -> None:
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     events = evidence.session.events
     assert events is evidence.session.events  # one session per run, made once
     client = evidence.client("sqs", "eu-west-1")
@@ -93,7 +92,7 @@ def test_the_guard_covers_clients_of_the_run_session_only_after_it_is_installed(
 def test_the_wrong_account_stops_the_live_part_with_one_line(moto_as, platform: Platform) -> None:
     with moto_as(None):  # moto's default account, 123456789012, is not the spec's dev account
         deploy(platform, ENV, boto3.session.Session())  # a full deployment, in the wrong account
-        evidence = LiveEvidence(platform)
+        evidence = live_evidence(platform)
         results = run_live(platform, evidence)
     wanted = platform.environments[ENV].account_id
     line = (
@@ -106,7 +105,7 @@ def test_the_wrong_account_stops_the_live_part_with_one_line(moto_as, platform: 
 
 def test_without_credentials_the_live_part_stops_with_one_line(monkeypatch, platform: Platform) -> None:
     isolate_from_real_aws(monkeypatch)
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     results = run_live(platform, evidence)
     line = (
         f"{ENV}: LIVE-ACCOUNT: no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
@@ -122,7 +121,7 @@ def test_an_unreachable_endpoint_stops_the_live_part_with_one_line(monkeypatch, 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
-    evidence = LiveEvidence(platform, url, retries={"mode": "adaptive", "total_max_attempts": 2})
+    evidence = live_evidence(platform, url, retries={"mode": "adaptive", "total_max_attempts": 2})
     results = run_live(platform, evidence)
     message = results[account_case(platform)].message
     assert message.startswith(f"{ENV}: LIVE-ACCOUNT: cannot reach {url} (get_caller_identity: Could not connect to")
@@ -158,7 +157,7 @@ def test_access_denied_names_the_missing_permission_once(
     permission: str,
     users: tuple[str, ...],
 ) -> None:
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     account = platform.environments[ENV].account_id
     text = aws_message.format(account=account, table=deployment.values["table.arn"])
     evidence.session.events.register_first("before-send", faults.deny(operation, text))
@@ -189,7 +188,7 @@ def test_throttling_and_transient_faults_are_ridden_out_and_verdicts_stay_right(
     )  # one drift, so the verdicts are not all "passed"
     calm = run_live(platform)
 
-    evidence = LiveEvidence(platform)
+    evidence = live_evidence(platform)
     # One service per protocol (query, json, rest-xml, rest-json), STS (the account guard's read) and
     # DynamoDB (the drifted table's) among them. Each is faulted once: adaptive mode then also
     # slows that client down, which is real time, so the faults are kept to these.
@@ -209,7 +208,7 @@ def test_throttling_and_transient_faults_are_ridden_out_and_verdicts_stay_right(
 
 
 def test_throttling_that_never_ends_is_one_line_reported_once(deployment: Deployment, platform: Platform) -> None:
-    evidence = LiveEvidence(platform, retries={"mode": "adaptive", "total_max_attempts": 2})
+    evidence = live_evidence(platform, retries={"mode": "adaptive", "total_max_attempts": 2})
     evidence.session.events.register_first("before-send", faults.always_throttle("dynamodb.DescribeTable"))
     results = run_live(platform, evidence)
     repo = platform.infrastructure.repo

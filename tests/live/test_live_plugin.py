@@ -21,7 +21,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from conformance.live.resources import planned_reads
+from conformance.live.permissions import planned_reads
 from conformance.platform import Platform
 from tests.live.conftest import ENV, isolate_from_real_aws, live_cases
 from tests.live.deploy import Deployment, deploy

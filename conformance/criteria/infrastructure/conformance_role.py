@@ -1,25 +1,35 @@
 """The drift check's read-only role: trusted by the conformance repository's OIDC for one env,
 allowed exactly the live suite's reads (derived from the live checks' declarations), plus a
 narrow, separate permission to publish to the alert topic.
+
+This criterion judges the live suite itself, so it cannot import the catalogue (which imports
+it): the catalogue hands it the live criteria through `register(live_criteria)`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
-from conformance.criteria.base import Criterion, Problem, Requirement, Scope, expected, reads
-from conformance.criteria.hcl_checks import Stop, describe, instances_of, named, refers_to, unresolved, value, where
+from conformance.core import Problem, Stop, describe, expected
+from conformance.criteria.base import Criterion, Requirement, reads
+from conformance.criteria.hcl_checks import instances_of, named, refers_to, unresolved, value, where
 from conformance.criteria.iam_policy import Statement, json_statements, statements
-from conformance.criteria.infrastructure import alert_topic
+from conformance.criteria.infrastructure import INFRASTRUCTURE, TERRAFORM
+from conformance.criteria.infrastructure.sns import alert_topic
 from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.module import Instance
 from conformance.live import iam as iam_live
 from conformance.live.errors import Missing
-from conformance.live.permissions import UNSCOPED_ACTIONS, needed_actions
-from conformance.live.resources import LiveView
+from conformance.live.permissions import UNSCOPED_ACTIONS, DeclaresReads, needed_actions
+from conformance.live.view import LiveView
+
+LiveCriteria = Callable[[], Iterable[DeclaresReads]]
 
 ID = "INF-CONFORMANCE-ROLE"
+KIND = "conformance_role"
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 OIDC_PROVIDER_SUFFIX = f":oidc-provider/{GITHUB_OIDC}"
 ASSUME = "sts:AssumeRoleWithWebIdentity"
@@ -150,7 +160,7 @@ def _publish_key_problems(view: RepoView, statement: Statement, topic: Instance)
     return [Problem(statement.location, expected("the alert topic's KMS key as the only resource", found))]
 
 
-def permission_problems(view: RepoView, role: Instance, role_name: str) -> list[Problem]:
+def permission_problems(view: RepoView, role: Instance, role_name: str, needed: dict[str, list[str]]) -> list[Problem]:
     problems: list[Problem] = []
     for attachment in _attached(view, "aws_iam_role_policy_attachment", role, role_name):
         arn = value(view, attachment, "policy_arn", None)
@@ -159,7 +169,6 @@ def permission_problems(view: RepoView, role: Instance, role_name: str) -> list[
         )
     policies = _attached(view, "aws_iam_role_policy", role, role_name)
     granted = [s for p in policies for s in statements(view, p, "policy") if s.allows]
-    needed = needed_actions(view.platform)
     topic = alert_topic(view)
     seen: set[str] = set()
     for statement in granted:
@@ -194,11 +203,11 @@ def permission_problems(view: RepoView, role: Instance, role_name: str) -> list[
     return problems
 
 
-def readonly_role(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    assert view.env is not None
-    name = view.platform.conformance_role(view.env)
+def readonly_role(view: RepoView, _: FleetEvidence, *, live_criteria: LiveCriteria) -> list[Problem]:
+    name = view.names.conformance_role
     role = named(view, "aws_iam_role", name)
-    return trust_problems(view, role) + permission_problems(view, role, name)
+    needed = needed_actions(view.platform, live_criteria())
+    return trust_problems(view, role) + permission_problems(view, role, name, needed)
 
 
 # -- live: the deployed role -------------------------------------------------------------------
@@ -210,9 +219,8 @@ TRUST_CALL = "get_role → Role.AssumeRolePolicyDocument"
 def readonly_role_live(view: LiveView) -> list[Problem]:
     """The deployed role still trusts only this env's subjects and has no managed policy attached."""
     name = view.names.conformance_role
-    owner = ID
     try:
-        role = iam_live.role(view.live, name, "the drift check's read-only role", owner)
+        role = iam_live.role(view.live, name, "the drift check's read-only role", KIND)
     except Missing as gone:
         return [gone.problem()]
     document = role.get("AssumeRolePolicyDocument") or {}
@@ -220,7 +228,7 @@ def readonly_role_live(view: LiveView) -> list[Problem]:
         Problem.drift(name, f"{f.part}: {f.wanted}", f.found, TRUST_CALL)
         for f in trust_findings(json_statements(document, name), view.platform.conformance_subjects(view.env))
     ]
-    attached = [p.get("PolicyArn") for p in iam_live.attached_policies(view.live, name, owner)]
+    attached = [p.get("PolicyArn") for p in iam_live.attached_policies(view.live, name, KIND)]
     if attached:
         call = "list_attached_role_policies → AttachedPolicies[].PolicyArn"
         problems.append(
@@ -229,15 +237,18 @@ def readonly_role_live(view: LiveView) -> list[Problem]:
     return problems
 
 
-CRITERIA = [
-    Criterion(
-        ID,
-        "The drift check's read-only role: its env's OIDC subjects, the live suite's reads only",
-        Requirement.DRIFT_ROLE,
-        Scope.INFRASTRUCTURE,
-        ("terraform/*.tf", "terraform/environments/{env}.tfvars"),
-        readonly_role,
-        live=readonly_role_live,
-        live_reads=reads("iam:GetRole@conformance_role", "iam:ListAttachedRolePolicies@conformance_role"),
-    ),
-]
+def register(live_criteria: LiveCriteria) -> list[Criterion]:
+    """The criterion, its static check given the live suite's criteria (called when it runs)."""
+    return [
+        Criterion(
+            id=ID,
+            title="The drift check's read-only role: its env's OIDC subjects, the live suite's reads only",
+            requirement=Requirement.DRIFT_ROLE,
+            scope=INFRASTRUCTURE,
+            files=TERRAFORM,
+            static=partial(readonly_role, live_criteria=live_criteria),
+            live=readonly_role_live,
+            live_reads=reads("iam:GetRole@conformance_role", "iam:ListAttachedRolePolicies@conformance_role"),
+            owns=(KIND,),
+        ),
+    ]
