@@ -93,6 +93,7 @@ def run_e2e(work: Path, say: Say, env: str = "dev", live_runs: int = 3) -> dict[
     from conformance.sandbox.cli import uses_managed_policies
     from conformance.sandbox.emulator import Emulator
     from conformance.sandbox.suite import run_suite
+    from conformance.sandbox.target import Target
 
     platform = load_platform(SPEC)
     spec = platform.environments[env]
@@ -123,7 +124,7 @@ def run_e2e(work: Path, say: Say, env: str = "dev", live_runs: int = 3) -> dict[
     url = emulator.start()
     phases.end("emulator")
     try:
-        target = deploying.Target(url, env, platform, repos, workdir)
+        target = Target(url, env, platform, repos, workdir)
         shutil.rmtree(workdir / "logs", ignore_errors=True)
         phases.start()
         deploying.bootstrap_state(target)

@@ -14,6 +14,7 @@ from typing import Any
 
 from benchmarks.measure import median, python_env
 from benchmarks.suite import PytestRun, run_probed
+from conformance.suite_command import suite_args
 
 
 def calls_needed(platform: Any, env: str) -> Counter[str]:
@@ -28,10 +29,9 @@ def calls_needed(platform: Any, env: str) -> Counter[str]:
 
 
 def live_args(repos_root: Path, env: str, endpoint_url: str, platform_file: Path | None = None) -> list[str]:
-    args = ["--pyargs", "conformance", "-m", "live", "--repos-root", str(repos_root), "--env", env]
-    if platform_file is not None:
-        args += ["--platform", str(platform_file)]
-    return [*args, "--endpoint-url", endpoint_url, "-p", "no:cacheprovider", "-q"]
+    return suite_args(
+        repos_root, envs=[env], marker="live", platform=platform_file, endpoint_url=endpoint_url, extra=["-q"]
+    )
 
 
 def emulator_environment(endpoint_url: str, region: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from benchmarks.measure import Measured, run_measured
 from benchmarks.paths import PROBE_SCRIPT
+from conformance.suite_command import suite_args
 
 
 def static_args(
@@ -25,10 +26,9 @@ def static_args(
     extra: Sequence[str] = (),
 ) -> list[str]:
     """`pytest --pyargs conformance -m static --repos-root DIR --env all --terraform off -p no:cacheprovider`."""
-    args = ["--pyargs", "conformance", "-m", "static", "--repos-root", str(repos_root), "--env", "all"]
-    if platform is not None:
-        args += ["--platform", str(platform)]
-    return [*args, "--terraform", terraform, "-p", "no:cacheprovider", "-q", *extra]
+    return suite_args(
+        repos_root, envs=["all"], marker="static", platform=platform, terraform=terraform, extra=["-q", *extra]
+    )
 
 
 @dataclass(frozen=True)

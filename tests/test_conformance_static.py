@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,28 +13,13 @@ import pytest
 from conformance.catalogue import CRITERIA
 from conformance.evidence.fleet import FleetEvidence
 from conformance.runner import plan_cases, run_case
+from conformance.suite_command import suite_command
 
 
 def run_suite(root: Path, tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:
     report = tmp_path / "report.json"
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "conformance",
-            "--repos-root",
-            str(root),
-            "-m",
-            "static",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--conformance-json",
-            str(report),
-            *extra,
-        ],
+        suite_command(root, marker="static", json_report=report, extra=["-q", *extra]),
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -129,7 +113,7 @@ def test_a_file_that_does_not_parse_fails_only_what_needs_it(fleet: Path, platfo
 )
 def test_bad_options_are_one_line(tmp_path: Path, args: list[str], expected: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", *args],
+        suite_command(extra=args),
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conformance.suite_command import suite_command
 from conformance.versions import parse_version, satisfies
 
 
@@ -33,20 +33,7 @@ def test_constraints_read_as_terraform_reads_them(version: str, constraint: str,
 def preflight(fleet: Path, tmp_path: Path, path: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": path}
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "conformance",
-            "--repos-root",
-            str(fleet),
-            "-m",
-            "preflight",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-        ],
+        suite_command(fleet, marker="preflight", extra=["-q"]),
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -24,6 +24,7 @@ from conformance.sandbox.cli import uses_managed_policies
 from conformance.sandbox.drift import SCENARIOS, apply_drift
 from conformance.sandbox.emulator import Emulator
 from conformance.sandbox.suite import live_supported, run_suite
+from conformance.sandbox.target import Target
 from tests.test_project_workflows import suite_command
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
@@ -34,7 +35,7 @@ ENV = "dev"
 @dataclass
 class Sandbox:
     emulator: Emulator
-    target: deploying.Target
+    target: Target
     pid: int
     env: dict[str, str]
 
@@ -70,7 +71,7 @@ def sandbox(platform: Platform, terraform_env: dict[str, str], tmp_path_factory:
     )
     emulator.start()
     try:
-        target = deploying.Target(emulator.url, ENV, platform, repos, root / "work")
+        target = Target(emulator.url, ENV, platform, repos, root / "work")
         deploying.bootstrap_state(target)
         outcomes = deploying.deploy(target, base_env=terraform_env)
         assert [o.repo for o in outcomes] == platform.repo_names

@@ -141,7 +141,7 @@ def test_port_range(port: int) -> None:
     ["http://0.0.0.0:5000", "http://localhost:5000", "https://127.0.0.1:5000", "http://127.0.0.1", "https://sqs.aws"],
 )
 def test_endpoint_url_must_be_the_local_emulator(url: str) -> None:
-    with pytest.raises(cli.Stop, match=r"expected http://127\.0\.0\.1:PORT"):
+    with pytest.raises(cli.SandboxExit, match=r"expected http://127\.0\.0\.1:PORT"):
         cli.check_endpoint_url(url)
     assert cli.check_endpoint_url("http://127.0.0.1:5000/") == "http://127.0.0.1:5000"
 
@@ -234,7 +234,7 @@ def test_emulator_lists_event_source_mappings_by_function_name(emulator: Emulato
 
 
 def test_target_paths_are_absolute(platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.sandbox.deploy import Target
+    from conformance.sandbox.target import Target
 
     monkeypatch.chdir(tmp_path)
     target = Target(URL, "dev", platform, Path("sandbox/repos"), Path("sandbox/.work"))

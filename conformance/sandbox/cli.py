@@ -28,6 +28,7 @@ from conformance.sandbox import deploy as deploying
 from conformance.sandbox.drift import SCENARIOS, DriftError, apply_drift
 from conformance.sandbox.emulator import LOOPBACK, Emulator, EmulatorError, check_port, client_environment
 from conformance.sandbox.suite import SuiteResult, live_supported, run_suite
+from conformance.sandbox.target import Target
 from conformance.tooling import terraform
 
 EXIT_USAGE = 2
@@ -35,7 +36,7 @@ EXIT_FAILED = 1
 INDENT = "           "
 
 
-class Stop(Exception):
+class SandboxExit(Exception):
     """A failure that ends the command; the message is what to print."""
 
     def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
@@ -61,7 +62,9 @@ def check_endpoint_url(url: str) -> str:
     """The sandbox talks to an emulator on 127.0.0.1 only, never to a real AWS endpoint."""
     parts = urlsplit(url)
     if parts.scheme != "http" or parts.hostname != LOOPBACK or parts.port is None:
-        raise Stop(f"--endpoint-url: expected http://{LOOPBACK}:PORT (the sandbox emulator), found {url!r}", EXIT_USAGE)
+        raise SandboxExit(
+            f"--endpoint-url: expected http://{LOOPBACK}:PORT (the sandbox emulator), found {url!r}", EXIT_USAGE
+        )
     return url.rstrip("/")
 
 
@@ -70,16 +73,16 @@ def require_terraform() -> None:
         terraform.terraform_binary()
         terraform.provider_mirror()
     except terraform.TerraformUnavailable as missing:
-        raise Stop(f"error: {missing}", EXIT_USAGE) from None
+        raise SandboxExit(f"error: {missing}", EXIT_USAGE) from None
 
 
 def load(args: argparse.Namespace) -> Platform:
     try:
         platform = load_platform(args.platform)
     except PlatformError as error:
-        raise Stop("\n".join(f"error: {line}" for line in str(error).splitlines()), EXIT_USAGE) from None
+        raise SandboxExit("\n".join(f"error: {line}" for line in str(error).splitlines()), EXIT_USAGE) from None
     if args.env not in platform.environments:
-        raise Stop(f"--env: expected one of {', '.join(platform.environments)}, found {args.env!r}", EXIT_USAGE)
+        raise SandboxExit(f"--env: expected one of {', '.join(platform.environments)}, found {args.env!r}", EXIT_USAGE)
     return platform
 
 
@@ -112,8 +115,8 @@ def workdir_for(repos_root: Path, given: Path | None) -> Path:
     return given or repos_root.resolve().parent / ".sandbox-work"
 
 
-def target_for(args: argparse.Namespace, platform: Platform, url: str, repos_root: Path) -> deploying.Target:
-    return deploying.Target(url, args.env, platform, repos_root, workdir_for(repos_root, args.workdir))
+def target_for(args: argparse.Namespace, platform: Platform, url: str, repos_root: Path) -> Target:
+    return Target(url, args.env, platform, repos_root, workdir_for(repos_root, args.workdir))
 
 
 # --- the steps, shared by the subcommands -------------------------------------------------------
@@ -135,23 +138,21 @@ def print_outcome(outcome: deploying.RepoOutcome, verb: str = "deployed") -> Non
             say(f"  | {line}")
 
 
-def do_deploy(
-    target: deploying.Target, only: Sequence[str] = (), jobs: int | None = None
-) -> list[deploying.RepoOutcome]:
+def do_deploy(target: Target, only: Sequence[str] = (), jobs: int | None = None) -> list[deploying.RepoOutcome]:
     with timed() as elapsed:
         deploying.bootstrap_state(target)
-    phase("state", elapsed(), f"bucket {target.state_bucket}, lock table {target.lock_table}")
+    phase("state", elapsed(), f"bucket {target.names.state_bucket}, lock table {target.names.lock_table}")
     with timed() as elapsed:
         try:
             outcomes = deploying.deploy(target, only, jobs=jobs, progress=print_outcome)
         except deploying.DeployError as error:
-            raise Stop(f"error: {error}", EXIT_USAGE) from None
+            raise SandboxExit(f"error: {error}", EXIT_USAGE) from None
     failed = [o for o in outcomes if not o.ok]
     phase("deploy", elapsed(), f"{len(outcomes) - len(failed)} of {len(outcomes)} repositories deployed")
     return outcomes
 
 
-def do_plan(target: deploying.Target) -> bool:
+def do_plan(target: Target) -> bool:
     with timed() as elapsed:
         outcomes = deploying.plan_all(target, progress=lambda o: print_outcome(o, "planned"))
     clean = all(o.ok and o.changes is False for o in outcomes)
@@ -159,7 +160,7 @@ def do_plan(target: deploying.Target) -> bool:
     return clean
 
 
-def do_check(repos_root: Path, target: deploying.Target) -> SuiteResult:
+def do_check(repos_root: Path, target: Target) -> SuiteResult:
     report = target.workdir / f"conformance-{target.env}.json"
     with timed() as elapsed:
         result = run_suite(repos_root, target.env, target.endpoint_url, target.region, report)
@@ -186,10 +187,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             results = generate_fleet(platform, repos, force=True)
         except GenerateError as error:
-            raise Stop(f"error: {error}") from None
+            raise SandboxExit(f"error: {error}") from None
     failed = [r for r in results if r.error]
     if failed:
-        raise Stop("\n".join(f"error: {r.name}: {r.error}" for r in failed))
+        raise SandboxExit("\n".join(f"error: {r.name}: {r.error}" for r in failed))
     phase("generate", elapsed(), f"{len(results)} repositories in {repos}/")
 
     emulator = Emulator(
@@ -199,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         url = emulator.start()
     try:
         phase("emulator", elapsed(), f"{url} (pid {emulator.pid}, account {env.account_id}; log {emulator.log_path})")
-        target = deploying.Target(url, args.env, platform, repos, root / ".work")
+        target = Target(url, args.env, platform, repos, root / ".work")
         outcomes = do_deploy(target, jobs=args.jobs)
         if not all(o.ok for o in outcomes):
             return EXIT_FAILED
@@ -269,14 +270,14 @@ def cmd_drift(args: argparse.Namespace) -> int:
             say(f"{scenario.name:<{width}}  {scenario.description} (caught live by {scenario.caught_by})")
         return 0
     if not args.scenario or not args.endpoint_url:
-        raise Stop("drift: give --endpoint-url URL and --scenario NAME (or --list)", EXIT_USAGE)
+        raise SandboxExit("drift: give --endpoint-url URL and --scenario NAME (or --list)", EXIT_USAGE)
     platform = load(args)
     url = check_endpoint_url(args.endpoint_url)
     for name in args.scenario:
         try:
             drift = apply_drift(name, platform, args.env, url)
         except DriftError as error:
-            raise Stop(f"error: {error}") from None
+            raise SandboxExit(f"error: {error}") from None
         say(f"drift {drift.scenario}: {drift.changed}")
     say("run `check` to see it caught, `deploy` to put it back")
     return 0
@@ -369,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with stop_on_sigterm():
             return COMMANDS[args.command](args)
-    except Stop as stop:
+    except SandboxExit as stop:
         print(str(stop), file=sys.stderr, flush=True)
         return stop.code
     except EmulatorError as error:

@@ -11,13 +11,15 @@ has its own state key, so they do not wait on one another). Nothing in a reposit
 - each Lambda zip is built by the repository's own `scripts/package_lambda.py --no-deps`: the
   code only, no dependencies, so the sandbox stays offline and fast (the emulator never runs the
   functions; a real deploy builds the zip with its dependencies).
+
+Where it deploys is a `Target` (target.py); every process it starts runs under `CHILDREN`, the
+project's one process supervisor (conformance.tooling.processes), so a stop request ends them.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -27,60 +29,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 from botocore.exceptions import ClientError
 
-from conformance.platform.model import Platform
-from conformance.sandbox.emulator import client_environment
+from conformance.sandbox.emulator import aws_client, client_environment
 from conformance.sandbox.overrides import write_remote_state_override
+from conformance.sandbox.target import Target
 from conformance.tooling import terraform
+from conformance.tooling.processes import Children
 
 TAIL_LINES = 20
 # Provider calls that wait (SQS attribute propagation, the lifecycle read-back) sleep rather than
 # work: let every independent resource start at once.
 APPLY_PARALLELISM = 30
 TERRAFORM_TIMEOUT_SECONDS = 1800
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where to deploy: the emulator, the environment, the repositories and a scratch folder."""
-
-    endpoint_url: str
-    env: str
-    platform: Platform
-    repos_root: Path
-    workdir: Path
-
-    def __post_init__(self) -> None:
-        # Terraform runs inside each repository: every path handed to it must be absolute.
-        object.__setattr__(self, "repos_root", Path(self.repos_root).resolve())
-        object.__setattr__(self, "workdir", Path(self.workdir).resolve())
-
-    @property
-    def region(self) -> str:
-        return self.platform.environments[self.env].region
-
-    @property
-    def account_id(self) -> str:
-        return self.platform.environments[self.env].account_id
-
-    @property
-    def state_bucket(self) -> str:
-        return self.platform.state_bucket(self.env)
-
-    @property
-    def lock_table(self) -> str:
-        return self.platform.lock_table(self.env)
-
-    def repo_dir(self, repo: str) -> Path:
-        return self.repos_root / repo
-
-    def terraform_dir(self, repo: str) -> Path:
-        return self.repo_dir(repo) / "terraform"
-
-    def log_path(self, repo: str, step: str) -> Path:
-        return self.workdir / "logs" / f"{repo}.{step}.log"
 
 
 @dataclass
@@ -134,20 +95,11 @@ def terraform_environment(target: Target, base: Mapping[str, str] | None = None)
     return env
 
 
-def aws_client(service: str, endpoint_url: str, region: str):
-    return boto3.session.Session().client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-    )
-
-
 def bootstrap_state(target: Target) -> None:
     """The env's state bucket (versioned, encrypted) and lock table, as each account has them."""
+    names = target.names
     s3 = aws_client("s3", target.endpoint_url, target.region)
-    create = {"Bucket": target.state_bucket}
+    create = {"Bucket": names.state_bucket}
     if target.region != "us-east-1":
         create["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
     try:
@@ -155,9 +107,9 @@ def bootstrap_state(target: Target) -> None:
     except ClientError as error:
         if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
             raise
-    s3.put_bucket_versioning(Bucket=target.state_bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_versioning(Bucket=names.state_bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_encryption(
-        Bucket=target.state_bucket,
+        Bucket=names.state_bucket,
         ServerSideEncryptionConfiguration={
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
@@ -165,7 +117,7 @@ def bootstrap_state(target: Target) -> None:
     dynamodb = aws_client("dynamodb", target.endpoint_url, target.region)
     try:
         dynamodb.create_table(
-            TableName=target.lock_table,
+            TableName=names.lock_table,
             AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
             BillingMode="PAY_PER_REQUEST",
@@ -190,65 +142,7 @@ def var_file(target: Target) -> str:
     return f"-var-file=environments/{target.env}.tfvars"
 
 
-class Children:
-    """The processes the sandbox is running, so that a stop request can end them (and only them)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running: set[subprocess.Popen[str]] = set()
-        self.stopping = False
-
-    def run(self, command: list[str], cwd: Path, env: Mapping[str, str], timeout: float) -> tuple[int, str]:
-        """Run `command`, output captured (stdout and stderr together); (exit code, output)."""
-        with self._lock:
-            if self.stopping:
-                return 130, "stopped before it started\n"
-            process = subprocess.Popen(
-                command, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            self._running.add(process)
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-            output += f"\n(stopped after {timeout:.0f} s)\n"
-        except BaseException:  # interrupted (Ctrl-C, SIGTERM): the child must not outlive us
-            self._end(process)
-            raise
-        finally:
-            with self._lock:
-                self._running.discard(process)
-        return process.returncode, output
-
-    @staticmethod
-    def _end(process: subprocess.Popen[str], grace: float = 20.0) -> None:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(grace)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def stop_all(self, grace: float = 20.0) -> None:
-        """Ask every running child to stop (Terraform stops gracefully on SIGTERM), then kill stragglers."""
-        with self._lock:
-            self.stopping = True
-            running = list(self._running)
-        for process in running:
-            if process.poll() is None:
-                process.terminate()
-        deadline = time.monotonic() + grace
-        for process in running:
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-CHILDREN = Children()
+CHILDREN = Children()  # every process the sandbox's deploy and plan start
 
 
 def run_terraform(args: list[str], folder: Path, env: Mapping[str, str]) -> terraform.TerraformRun:

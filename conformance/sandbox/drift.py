@@ -1,7 +1,7 @@
 """Realistic drift, applied to a deployed sandbox through boto3 (the way a person with console or
 CLI access would change things behind Terraform's back), so the live checks can be seen to catch it.
 
-Each scenario returns a `Drift` that says what it changed and can put it back exactly
+Each scenario returns an `AppliedDrift` that says what it changed and can put it back exactly
 (`restore()`), so a test can apply them one after another on one deployment. From the command
 line a drift stays until `deploy` runs again (Terraform puts the resources back).
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from conformance.platform.model import Platform
-from conformance.sandbox.deploy import aws_client
+from conformance.platform.model import Names, Platform
+from conformance.sandbox.emulator import aws_client
 
 
 class DriftError(RuntimeError):
@@ -25,7 +25,9 @@ class DriftError(RuntimeError):
 
 
 @dataclass
-class Drift:
+class AppliedDrift:
+    """A drift that was applied: what changed, and how to put it back."""
+
     scenario: str
     changed: str
     restore: Callable[[], None] = field(repr=False)
@@ -46,12 +48,9 @@ class Context:
             self._clients[service] = aws_client(service, self.endpoint_url, region)
         return self._clients[service]
 
-    def name(self, thing: str) -> str:
-        return self.platform.name(thing, self.env)
-
     @property
-    def infra(self) -> Any:
-        return self.platform.infrastructure
+    def names(self) -> Names:
+        return self.platform.names(self.env)
 
 
 @dataclass(frozen=True)
@@ -60,18 +59,18 @@ class Scenario:
     description: str
     # The live criterion expected to fail once the drift is applied.
     caught_by: str
-    apply: Callable[[Context], Drift]
+    apply: Callable[[Context], AppliedDrift]
 
 
-def _queue_url(ctx: Context, thing: str) -> str:
+def _queue_url(ctx: Context, name: str) -> str:
     try:
-        return ctx.client("sqs").get_queue_url(QueueName=ctx.name(thing))["QueueUrl"]
+        return ctx.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
     except ClientError as error:
-        raise DriftError(f"queue {ctx.name(thing)} is not deployed ({error.response['Error']['Code']})") from None
+        raise DriftError(f"queue {name} is not deployed ({error.response['Error']['Code']})") from None
 
 
-def pitr_disabled(ctx: Context) -> Drift:
-    table = ctx.name(ctx.infra.table.thing)
+def pitr_disabled(ctx: Context) -> AppliedDrift:
+    table = ctx.names.table
     dynamodb = ctx.client("dynamodb")
 
     def set_pitr(enabled: bool) -> None:
@@ -80,57 +79,57 @@ def pitr_disabled(ctx: Context) -> Drift:
         )
 
     set_pitr(False)
-    return Drift("pitr-disabled", f"{table}: point-in-time recovery ENABLED -> DISABLED", lambda: set_pitr(True))
+    return AppliedDrift("pitr-disabled", f"{table}: point-in-time recovery ENABLED -> DISABLED", lambda: set_pitr(True))
 
 
-def dlq_receive_count(ctx: Context) -> Drift:
+def dlq_receive_count(ctx: Context) -> AppliedDrift:
     sqs = ctx.client("sqs")
-    url = _queue_url(ctx, ctx.infra.queue.thing)
+    url = _queue_url(ctx, ctx.names.queue)
     original = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
     policy = json.loads(original)
     before = int(policy["maxReceiveCount"])
     policy["maxReceiveCount"] = before + 7
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(policy, separators=(",", ":"))})
-    return Drift(
+    return AppliedDrift(
         "dlq-receive-count",
-        f"{ctx.name(ctx.infra.queue.thing)}: redrive maxReceiveCount {before} -> {before + 7}",
+        f"{ctx.names.queue}: redrive maxReceiveCount {before} -> {before + 7}",
         lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": original}),
     )
 
 
-def retention_changed(ctx: Context) -> Drift:
+def retention_changed(ctx: Context) -> AppliedDrift:
     sqs = ctx.client("sqs")
-    url = _queue_url(ctx, ctx.infra.queue.thing)
+    url = _queue_url(ctx, ctx.names.queue)
     attribute = "MessageRetentionPeriod"
     before = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[attribute])["Attributes"][attribute]
     after = "86400" if before != "86400" else "172800"
     sqs.set_queue_attributes(QueueUrl=url, Attributes={attribute: after})
-    return Drift(
+    return AppliedDrift(
         "retention-changed",
-        f"{ctx.name(ctx.infra.queue.thing)}: message retention {before} -> {after} seconds",
+        f"{ctx.names.queue}: message retention {before} -> {after} seconds",
         lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={attribute: before}),
     )
 
 
-def lifecycle_removed(ctx: Context) -> Drift:
+def lifecycle_removed(ctx: Context) -> AppliedDrift:
     s3 = ctx.client("s3")
-    bucket = ctx.name(ctx.infra.audit_bucket.thing)
+    bucket = ctx.names.audit_bucket
     try:
         current = s3.get_bucket_lifecycle_configuration(Bucket=bucket)
     except ClientError as error:
         raise DriftError(f"bucket {bucket} has no lifecycle to remove ({error.response['Error']['Code']})") from None
     rules = current["Rules"]
     s3.delete_bucket_lifecycle(Bucket=bucket)
-    return Drift(
+    return AppliedDrift(
         "lifecycle-removed",
         f"{bucket}: lifecycle configuration ({len(rules)} rule(s)) deleted",
         lambda: s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules}),
     )
 
 
-def alert_topic_deleted(ctx: Context) -> Drift:
+def alert_topic_deleted(ctx: Context) -> AppliedDrift:
     sns = ctx.client("sns")
-    name = ctx.name(ctx.infra.alert_topic.thing)
+    name = ctx.names.alert_topic
     arns = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].rsplit(":", 1)[1] == name]
     if not arns:
         raise DriftError(f"topic {name} is not deployed")
@@ -145,14 +144,13 @@ def alert_topic_deleted(ctx: Context) -> Drift:
     def restore() -> None:
         sns.create_topic(Name=name, Attributes=kept, **({"Tags": tags} if tags else {}))
 
-    return Drift("alert-topic-deleted", f"{arn}: deleted", restore)
+    return AppliedDrift("alert-topic-deleted", f"{arn}: deleted", restore)
 
 
-def state_output_removed(ctx: Context) -> Drift:
+def state_output_removed(ctx: Context) -> AppliedDrift:
     s3 = ctx.client("s3")
     dynamodb = ctx.client("dynamodb")
-    bucket = ctx.platform.state_bucket(ctx.env)
-    key = ctx.platform.state_key(ctx.infra.repo)
+    bucket, key, lock_table = ctx.names.state_bucket, ctx.names.state_key, ctx.names.lock_table
     try:
         original = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
@@ -168,20 +166,20 @@ def state_output_removed(ctx: Context) -> Drift:
     # The S3 backend keeps the state's MD5 in the lock table: write it as Terraform would, so the
     # drift looks like an apply of code without the output, not like a corrupt state.
     digest_key = {"LockID": {"S": f"{bucket}/{key}-md5"}}
-    original_digest = dynamodb.get_item(TableName=ctx.platform.lock_table(ctx.env), Key=digest_key).get("Item")
+    original_digest = dynamodb.get_item(TableName=lock_table, Key=digest_key).get("Item")
 
     def write(body: bytes) -> None:
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
         item = {**digest_key, "Digest": {"S": hashlib.md5(body, usedforsecurity=False).hexdigest()}}
-        dynamodb.put_item(TableName=ctx.platform.lock_table(ctx.env), Item=item)
+        dynamodb.put_item(TableName=lock_table, Item=item)
 
     def restore() -> None:
         s3.put_object(Bucket=bucket, Key=key, Body=original, ContentType="application/json")
         if original_digest:
-            dynamodb.put_item(TableName=ctx.platform.lock_table(ctx.env), Item=original_digest)
+            dynamodb.put_item(TableName=lock_table, Item=original_digest)
 
     write(json.dumps(state, indent=2).encode() + b"\n")
-    return Drift("state-output-removed", f"s3://{bucket}/{key}: output {output} removed", restore)
+    return AppliedDrift("state-output-removed", f"s3://{bucket}/{key}: output {output} removed", restore)
 
 
 SCENARIOS = {
@@ -217,7 +215,7 @@ SCENARIOS = {
 }
 
 
-def apply_drift(name: str, platform: Platform, env: str, endpoint_url: str) -> Drift:
+def apply_drift(name: str, platform: Platform, env: str, endpoint_url: str) -> AppliedDrift:
     scenario = SCENARIOS.get(name)
     if scenario is None:
         raise DriftError(f"--scenario: expected one of {', '.join(SCENARIOS)}, found {name!r}")

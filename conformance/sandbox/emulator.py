@@ -36,6 +36,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.tooling.processes import stop
+
 LOOPBACK = "127.0.0.1"
 READY_PREFIX = "ready "
 START_TIMEOUT_SECONDS = 30.0
@@ -335,13 +337,7 @@ class Emulator:
         process, self.process = self.process, None
         if process is None:
             return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop([process], STOP_TIMEOUT_SECONDS)
         if process.stdout:
             process.stdout.close()
 
@@ -351,6 +347,19 @@ class Emulator:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def aws_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A boto3 client for the emulator, with its dummy credentials (the sandbox's own writes)."""
+    import boto3
+
+    return boto3.session.Session().client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
 
 
 def client_environment(url: str, region: str) -> Mapping[str, str]:

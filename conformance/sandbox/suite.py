@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from conformance.sandbox.emulator import client_environment
+from conformance.suite_command import suite_command as conformance_command
 
 ENDPOINT_OPTION = "--endpoint-url"
 
@@ -63,30 +64,14 @@ def suite_command(
     marker: str | None = None,
 ) -> list[str]:
     """The suite's command line; `marker` narrows it (e.g. "live"), by default static and live where offered."""
-    marker = marker or ("static or live" if live else "static")
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "--pyargs",
-        "conformance",
-        "--repos-root",
-        str(repos_root),
-        "--env",
-        env,
-        "-m",
-        marker,
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--no-header",
-        "-rfE",
-        "--conformance-json",
-        str(report),
-    ]
-    if live:
-        command += [ENDPOINT_OPTION, endpoint_url]
-    return [*command, *extra]
+    return conformance_command(
+        repos_root,
+        envs=[env],
+        marker=marker or ("static or live" if live else "static"),
+        json_report=report,
+        endpoint_url=endpoint_url if live else None,
+        extra=["-q", "--no-header", "-rfE", *extra],
+    )
 
 
 def run_suite(

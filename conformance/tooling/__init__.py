@@ -1,1 +1,1 @@
-"""External tools the project drives (Terraform), found and configured once."""
+"""External tools the project drives, found and configured once: Terraform, and the child processes it runs in."""

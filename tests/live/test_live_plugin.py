@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.request import Request, urlopen
@@ -23,6 +22,7 @@ from moto.server import ThreadedMotoServer
 
 from conformance.live.permissions import planned_reads
 from conformance.platform import Platform
+from conformance.suite_command import suite_command
 from tests.live.conftest import ENV, isolate_from_real_aws, live_cases
 from tests.live.deploy import Deployment, deploy
 
@@ -52,24 +52,7 @@ def served(moto_server: str, platform: Platform) -> Deployment:
 def conformance(tmp_path: Path, root: Path, *args: str, env: dict[str, str] | None = None):
     report, summary = tmp_path / "report.json", tmp_path / "summary.md"
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "conformance",
-            "--repos-root",
-            str(root),
-            "--env",
-            ENV,
-            "-p",
-            "no:cacheprovider",
-            "--conformance-json",
-            str(report),
-            "--conformance-markdown",
-            str(summary),
-            *args,
-        ],
+        suite_command(root, envs=[ENV], json_report=report, markdown_report=summary, extra=args),
         capture_output=True,
         text=True,
         cwd=tmp_path,
