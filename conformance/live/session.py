@@ -9,6 +9,9 @@ session that every live check asks. It holds
   shared by every check that needs it; a failure is cached too, and reported once;
 - counters: AWS calls by operation (a page is a call; retries are not) and retries.
 
+It is handed, never imports, what the catalogue knows: the allow-list of reads and the owner of
+each resource kind (conformance.runner.live_evidence). Why a read failed is conformance.live.errors'.
+
 `LiveEnv` is the reader of one environment: its region, its names, and the account guard that
 runs before any other call (STS get_caller_identity must name the env's account).
 """
