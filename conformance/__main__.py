@@ -39,13 +39,14 @@ def list_criteria(args: argparse.Namespace) -> int:
         return 0
     platform = load_platform(args.platform)
     functions = [None, *platform.lambdas.functions]
-    print("| ID | title | requirement | applies to | reads | live reads |")
-    print("|---|---|---|---|---|---|")
+    print("| ID | profile | title | requirement | applies to | reads | live reads |")
+    print("|---|---|---|---|---|---|---|")
     for c in ALL_CRITERIA:
         scope = c.scope.value + (", per env" if c.per_env else "")
         files = ", ".join(c.files) if c.static else ""
         live = sorted({str(r) for f in functions for r in c.live_reads(platform, f)}) if c.live_reads else []
-        print(f"| {c.id} | {c.title} | {c.requirement.value} | {scope} | {files} | {', '.join(live)} |")
+        row = (c.id, c.profile.value, c.title, c.requirement.value, scope, files, ", ".join(live))
+        print("| " + " | ".join(row) + " |")
     return 0
 
 

@@ -23,7 +23,7 @@ from conformance.criteria import (
     terraform_cli,
     workflows,
 )
-from conformance.criteria.base import Criterion
+from conformance.criteria.base import Criterion, Profile
 from conformance.criteria.infrastructure import (
     account,
     apigateway,
@@ -75,6 +75,13 @@ LIVE_CRITERIA: list[Criterion] = [
     *(c for c in CRITERIA if c.live is not None),
     *(c for c in LIVE_ONLY if c.id != ACCOUNT_GUARD),
 ]
+
+
+def in_profile(criteria: list[Criterion], profile: str) -> list[Criterion]:
+    """The criteria a `--profile` run plans: `requirement` only those, `platform` every one."""
+    if Profile(profile) is Profile.PLATFORM:
+        return list(criteria)
+    return [c for c in criteria if c.profile is Profile.REQUIREMENT]
 
 
 def by_id() -> dict[str, Criterion]:

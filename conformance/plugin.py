@@ -50,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run terraform fmt/validate checks: auto = where terraform is installed (default)",
     )
     group.addoption(
+        "--profile",
+        choices=("requirement", "platform"),
+        default="platform",
+        help="requirement = only the requirement's [criterion] lines; platform = those and the kit's own "
+        "hardening (default)",
+    )
+    group.addoption(
         "--endpoint-url",
         metavar="URL",
         help="live checks: send every AWS call to this endpoint (an emulator); AWS_ENDPOINT_URL works too",
@@ -121,7 +128,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     live = LIVE_CASE_FIXTURE in metafunc.fixturenames
     if not live and CASE_FIXTURE not in metafunc.fixturenames:
         return
-    from conformance.catalogue import CRITERIA, LIVE_CRITERIA
+    from conformance.catalogue import CRITERIA, LIVE_CRITERIA, in_profile
     from conformance.runner import plan_cases, plan_live_cases
 
     config = metafunc.config
@@ -129,7 +136,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         repos_root(config)
         platform = load_spec(config)
         envs = selected_envs(config, platform)
-        cases = plan_live_cases(platform, LIVE_CRITERIA, envs) if live else plan_cases(platform, CRITERIA, envs)
+        profile = config.getoption("--profile")
+        if live:
+            cases = plan_live_cases(platform, in_profile(LIVE_CRITERIA, profile), envs)
+        else:
+            cases = plan_cases(platform, in_profile(CRITERIA, profile), envs)
     except OptionError as error:
         config.stash[ERROR_KEY] = str(error)
         cases = []
@@ -156,6 +167,7 @@ def case_fields(case: Case) -> dict[str, Any]:
         "repo": case.repo,
         "env": case.env,
         "source": case.source,
+        "profile": case.criterion.profile.value,
     }
 
 
@@ -198,6 +210,7 @@ class Reporter:
             "message": report_message(report),
             "nodeid": report.nodeid,
             "source": fields["source"],
+            "profile": fields["profile"],
         }
         if fields["source"] == "live":
             result["drift"] = properties.get("conformance_problems", [])

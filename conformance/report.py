@@ -48,16 +48,23 @@ def _live(source: str) -> str:
     return " (live)" if source == "live" else ""
 
 
+def _profile(profile: str | None) -> str:
+    """Rows of the kit's own hardening are marked; requirement rows are the unmarked default."""
+    return " (platform)" if profile == "platform" else ""
+
+
 def markdown(results: list[dict[str, Any]]) -> str:
     """A table of criteria by repository, then every failure spelled out."""
     counts = summary(results)
     repos = sorted({r["repo"] for r in results if r["repo"]})
     grid: dict[tuple[str, str], dict[str, list[tuple[str | None, str]]]] = defaultdict(lambda: defaultdict(list))
     titles: dict[str, str] = {}
+    profiles: dict[str, str | None] = {}
     for result in results:
         row = (result["criterion"], result.get("source", "static"))
         grid[row][result["repo"]].append((result["env"], result["outcome"]))
         titles[result["criterion"]] = result["title"]
+        profiles[result["criterion"]] = result.get("profile")
     lines = [
         "## Conformance",
         "",
@@ -69,7 +76,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
     for criterion, source in grid:
         cells = grid[criterion, source]
         row = [_cell(cells[repo]) if repo in cells else "" for repo in repos]
-        label = f"`{criterion}`{_live(source)} {titles[criterion]}"
+        label = f"`{criterion}`{_live(source)}{_profile(profiles[criterion])} {titles[criterion]}"
         lines.append(f"| {label} | " + " | ".join(row) + " |")
     lines += drift_table(results)
     if failed := failures(results):

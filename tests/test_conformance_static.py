@@ -41,7 +41,7 @@ def test_the_suite_passes_on_the_generated_fleet_for_every_env(fleet: Path, tmp_
     assert report["summary"]["failed"] == 0 and report["summary"]["passed"] > 300
     assert {r["env"] for r in report["results"]} == {"dev", "sit", "prod", None}
     first = report["results"][0]
-    assert set(first) == {"criterion", "title", "repo", "env", "outcome", "message", "nodeid", "source"}
+    assert set(first) == {"criterion", "title", "repo", "env", "outcome", "message", "nodeid", "source", "profile"}
     assert {r["source"] for r in report["results"]} == {"static"}
 
 
@@ -135,3 +135,26 @@ def test_markdown_summary_names_the_failures(fleet: Path, platform, tmp_path: Pa
     assert "| `REPO-DOCS` README.md and CLAUDE.md are there and not empty |" in text
     assert "### Failures" in text and "CLAUDE.md: REPO-DOCS: expected a non-empty file, found an empty file" in text
     assert Counter(line.startswith("- **") for line in text.splitlines())[True] == 1
+
+
+def test_the_requirement_profile_runs_only_requirement_criteria(fleet: Path, tmp_path: Path) -> None:
+    """`--profile requirement` drops the kit's own hardening; the default profile runs both, marked."""
+    from conformance.catalogue import CRITERIA
+    from conformance.criteria.base import Profile
+
+    platform_ids = {c.id for c in CRITERIA if c.profile is Profile.PLATFORM}
+    assert {"WF-PINNED", "INF-CONFORMANCE-ROLE"} <= platform_ids
+    (tmp_path / "requirement").mkdir()
+    (tmp_path / "platform").mkdir()
+    result, requirement = run_suite(fleet, tmp_path / "requirement", "--terraform", "off", "--profile", "requirement")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert {r["profile"] for r in requirement["results"]} == {"requirement"}
+    assert not {r["criterion"] for r in requirement["results"]} & platform_ids
+    markdown_path = tmp_path / "platform" / "report.md"
+    result, default = run_suite(
+        fleet, tmp_path / "platform", "--terraform", "off", "--conformance-markdown", str(markdown_path)
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert {r["criterion"] for r in default["results"] if r["profile"] == "platform"} == platform_ids
+    markdown = markdown_path.read_text(encoding="utf-8")
+    assert "`WF-PINNED` (platform)" in markdown

@@ -36,6 +36,18 @@ class RepoScope(StrEnum):
     EVERY_REPO = "every repo"
 
 
+class Profile(StrEnum):
+    """Where a criterion comes from, and so which runs include it (`--profile`).
+
+    `requirement`: a [criterion] line of the requirement; any conforming fleet passes these,
+    whatever its style. `platform`: this kit's own hardening and conventions on top (pinned
+    actions, encryption, the drift role, ...); the default profile runs both.
+    """
+
+    REQUIREMENT = "requirement"
+    PLATFORM = "platform"
+
+
 class Requirement(StrEnum):
     """The [criterion] lines of the requirement (section / line), quoted in every report."""
 
@@ -92,6 +104,7 @@ class Criterion:
     live_reads: LiveReads | None = None
     owns: tuple[str, ...] = ()  # resource kinds whose existence this criterion reports
     value: ValueCheck | None = None  # a declared check: fills `static` and/or `live`
+    profile: Profile = Profile.REQUIREMENT  # PLATFORM: the kit's own hardening, not a requirement line
 
     def __post_init__(self) -> None:
         if self.value is not None:

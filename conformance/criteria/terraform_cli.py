@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from conformance.core import Problem, SkipCase
-from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.criteria.base import Criterion, Profile, RepoScope, Requirement
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.tooling import terraform
 
@@ -83,6 +83,7 @@ FILES = ("terraform/*.tf",)
 CRITERIA = [
     Criterion(
         id="TF-FMT",
+        profile=Profile.PLATFORM,
         title="terraform fmt -check is clean",
         requirement=Requirement.INFRA_FILES,
         scope=RepoScope.EVERY_REPO,

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from conformance.core import Problem, Stop, expected
-from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.criteria.base import Criterion, Profile, RepoScope, Requirement
 from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
 from conformance.platform.model import Platform
 
@@ -250,6 +250,7 @@ CRITERIA = [
     ),
     Criterion(
         id="WF-PINNED",
+        profile=Profile.PLATFORM,
         title="Actions pinned to full commit SHAs",
         requirement=W,
         scope=EVERY,

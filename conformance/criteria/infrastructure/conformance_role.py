@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from conformance.core import Problem, Stop, describe, expected
-from conformance.criteria.base import Criterion, Requirement, reads
+from conformance.criteria.base import Criterion, Profile, Requirement, reads
 from conformance.criteria.hcl_checks import instances_of, named, refers_to, unresolved, value, where
 from conformance.criteria.iam_policy import Statement, json_statements, statements
 from conformance.criteria.infrastructure import INFRASTRUCTURE, TERRAFORM
@@ -242,6 +242,7 @@ def register(live_criteria: LiveCriteria) -> list[Criterion]:
     return [
         Criterion(
             id=ID,
+            profile=Profile.PLATFORM,
             title="The drift check's read-only role: its env's OIDC subjects, the live suite's reads only",
             requirement=Requirement.DRIFT_ROLE,
             scope=INFRASTRUCTURE,

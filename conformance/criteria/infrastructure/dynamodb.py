@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.core import Problem, describe, expected
-from conformance.criteria.base import Criterion, reads
+from conformance.criteria.base import Criterion, Profile, reads
 from conformance.criteria.hcl_checks import check_equal, named, truthy, value, where
 from conformance.criteria.infrastructure import INFRASTRUCTURE, RESOURCES, TERRAFORM
 from conformance.criteria.values import AwsValue, Equals, HclValue
@@ -228,6 +228,7 @@ CRITERIA = [
     ),
     Criterion(
         id="INF-DDB-SSE",
+        profile=Profile.PLATFORM,
         title="DynamoDB server-side encryption",
         requirement=RESOURCES,
         scope=INFRASTRUCTURE,

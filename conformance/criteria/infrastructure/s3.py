@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.core import Problem, describe, expected
-from conformance.criteria.base import Criterion, reads
+from conformance.criteria.base import Criterion, Profile, reads
 from conformance.criteria.hcl_checks import instances_of, named, refers_to, truthy, value, where
 from conformance.criteria.infrastructure import INFRASTRUCTURE, RESOURCES, TERRAFORM
 from conformance.criteria.values import AwsValue, Equals, Exists
@@ -191,6 +191,7 @@ CRITERIA = [
     ),
     Criterion(
         id="INF-S3-PUBLIC-ACCESS",
+        profile=Profile.PLATFORM,
         title="Audit bucket blocks all public access",
         requirement=RESOURCES,
         scope=INFRASTRUCTURE,
@@ -201,6 +202,7 @@ CRITERIA = [
     ),
     Criterion(
         id="INF-S3-SSE",
+        profile=Profile.PLATFORM,
         title="Audit bucket default encryption",
         requirement=RESOURCES,
         scope=INFRASTRUCTURE,
@@ -211,6 +213,7 @@ CRITERIA = [
     ),
     Criterion(
         id="INF-S3-VERSIONING",
+        profile=Profile.PLATFORM,
         title="Audit bucket versioning",
         requirement=RESOURCES,
         scope=INFRASTRUCTURE,

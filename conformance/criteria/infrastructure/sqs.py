@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from conformance.core import Problem, Stop, describe, expected
-from conformance.criteria.base import Criterion, reads
+from conformance.criteria.base import Criterion, Profile, reads
 from conformance.criteria.hcl_checks import named, refers_to, value, where
 from conformance.criteria.infrastructure import INFRASTRUCTURE, RESOURCES, TERRAFORM
 from conformance.criteria.values import AwsValue, Equals, Exists, HclValue
@@ -199,6 +199,7 @@ CRITERIA = [
     ),
     Criterion(
         id="INF-SQS-SSE",
+        profile=Profile.PLATFORM,
         title="Both queues encrypted",
         requirement=RESOURCES,
         scope=INFRASTRUCTURE,
