@@ -376,6 +376,17 @@ def test_yaml_that_could_mislead_or_exhaust_is_one_line_naming_file_and_line(
     assert message.startswith(str(spec)) and expected in message and "\n" not in message, message
 
 
+@pytest.mark.parametrize(
+    ("text", "found"), [("", "nothing"), ("# only a comment\n", "nothing"), ("- a\n", "list"), ("bbws\n", "str")]
+)
+def test_a_spec_that_is_not_a_mapping_is_one_line(tmp_path: Path, text: str, found: str) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(text, encoding="utf-8")
+    with pytest.raises(PlatformError) as caught:
+        load_platform(spec)
+    assert str(caught.value) == f"{spec}: expected a mapping at the top level, found {found}"
+
+
 def test_a_spec_that_is_not_a_file_is_never_read(tmp_path: Path) -> None:
     fifo = tmp_path / "platform.yaml"
     os.mkfifo(fifo)

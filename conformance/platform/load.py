@@ -48,7 +48,8 @@ def _shown(value: Any) -> str:
 def parse_platform(data: Any, source: str = "platform") -> Platform:
     """Validate already-loaded data; `source` names it in errors."""
     if not isinstance(data, dict):
-        raise PlatformError(f"{source}: expected a mapping at the top level, found {type(data).__name__}")
+        found = "nothing" if data is None else type(data).__name__
+        raise PlatformError(f"{source}: expected a mapping at the top level, found {found}")
     try:
         return Platform.model_validate(data)
     except ValidationError as error:
