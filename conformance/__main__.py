@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except PlatformError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
         return 2
 
 

@@ -38,10 +38,13 @@ def test_deploy_workflow_shape(fleet: Path, repo_name: str, env: str, platform) 
     if spec.confirmation:
         assert inputs["confirm"]["required"] is True
         first = steps[0]
-        assert "${{ inputs.confirm }}" in str(first.get("env")) and spec.confirmation in first["run"]
-        assert "exit 1" in first["run"]
+        assert first["env"] == {"CONFIRMATION": "${{ inputs.confirm }}", "EXPECTED": spec.confirmation}
+        assert '[ "$CONFIRMATION" != "$EXPECTED" ]' in first["run"] and "exit 1" in first["run"]
     else:
         assert "confirm" not in inputs
+    # Spec values reach the shell through env: only; the run: lines name the variables.
+    assert job["env"]["DEPLOY_ENV"] == env
     tf_steps = [s.get("run", "") for s in steps]
-    assert any(f"environments/{env}.backend.hcl" in r for r in tf_steps)
-    assert any(f"-var-file=environments/{env}.tfvars" in r for r in tf_steps)
+    assert any('-backend-config="environments/${DEPLOY_ENV}.backend.hcl"' in r for r in tf_steps)
+    assert any('-var-file="environments/${DEPLOY_ENV}.tfvars"' in r for r in tf_steps)
+    assert not [r for r in tf_steps if env in r.split() or spec.region in r or spec.account_id in r]

@@ -20,11 +20,34 @@ from conformance.platform.model import (
     Platform,
     check_account_id,
     check_region,
+    check_repo_name,
 )
+
+# Cookiecutter creates the project folder, named from the answers, before any hook can refuse them:
+# a name that is not plainly snake_case becomes this placeholder (inside the output folder, removed
+# again when the pre-generation hook refuses the answer), never a path such as `x/../../elsewhere`.
+REFUSED_NAME = "refused-answer"
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+SAFE_LAMBDA_NAME = (
+    f"(cookiecutter.lambda_name if cookiecutter.lambda_name is string and cookiecutter.lambda_name | length > 0 "
+    f"and cookiecutter.lambda_name | length <= 64 and cookiecutter.lambda_name[0] in '{LOWER}' "
+    f"and cookiecutter.lambda_name | reject('in', '{LOWER}0123456789_') | list | length == 0 "
+    f"else '{REFUSED_NAME}')"
+)
+
+ALNUM = LOWER + LOWER.upper() + "0123456789"
+SAFE_REPO_NAME = (
+    f"(cookiecutter.repo_name if cookiecutter.repo_name is string and cookiecutter.repo_name | length > 0 "
+    f"and cookiecutter.repo_name | length <= 100 and cookiecutter.repo_name[0] in '{ALNUM}_' "
+    f"and cookiecutter.repo_name | reject('in', '{ALNUM}_.-') | list | length == 0 "
+    f"else '{REFUSED_NAME}')"
+)
+# The infrastructure template's folder name, computed the same way from the `repo_name` answer.
+INFRASTRUCTURE_COMPUTED = {"__repo_name": f"{{{{ {SAFE_REPO_NAME} }}}}"}
 
 # Private values cookiecutter computes from the answers (rendered in order, after `_platform`).
 LAMBDA_COMPUTED = {
-    "__repo_name": "{{ cookiecutter._platform.lambda_repo.replace('{name}', cookiecutter.lambda_name) }}",
+    "__repo_name": f"{{{{ cookiecutter._platform.lambda_repo.replace('{{name}}', {SAFE_LAMBDA_NAME}) }}}}",
     "__dashed": "{{ cookiecutter.lambda_name.replace('_', '-') }}",
     "__function_name": "{{ cookiecutter._platform.naming_hcl.replace('{thing}', cookiecutter.__dashed) }}",
     "__role_name": (
@@ -53,7 +76,7 @@ def lambda_template_json(platform: Platform) -> dict[str, Any]:
 
 def infrastructure_template_json(platform: Platform) -> dict[str, Any]:
     """The infrastructure template's cookiecutter.json."""
-    return infrastructure_answers(platform)
+    return {**infrastructure_answers(platform), **INFRASTRUCTURE_COMPUTED}
 
 
 def lambda_render_json(platform: Platform, name: str) -> dict[str, Any]:
@@ -111,9 +134,11 @@ def validate_lambda_answers(context: dict[str, Any]) -> LambdaFunction:
 
 
 def validate_infrastructure_answers(context: dict[str, Any]) -> None:
-    """Raise AnswerError when an env's region or account id is not valid."""
+    """Raise AnswerError when the repository name or an env's region or account id is not valid."""
     errors = _environment_errors(context)
-    if not str(context.get("repo_name", "")).strip():
-        errors.append("repo_name: expected a repository name, found ''")
+    try:
+        check_repo_name(str(context.get("repo_name", "")))
+    except ValueError as error:
+        errors.append(f"repo_name: {error}")
     if errors:
         raise AnswerError("\n".join(errors))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from conformance.generate.fleet import GenerateError, RepoPlan, RepoResult, generate_fleet
+from conformance.generate.interrupt import Interrupted, interruptible
 from conformance.paths import DEFAULT_PLATFORM
 from conformance.platform import PlatformError, load_platform
 
@@ -32,15 +33,28 @@ def report(plan: RepoPlan, result: RepoResult) -> None:
         print(f"created {plan.name:<36} {plan.summary:<34} {result.seconds:5.2f} s")
 
 
+def interrupted_line(stop: Interrupted) -> str:
+    """What an interrupted run leaves: the repositories finished before the signal, nothing half-written."""
+    if not stop.written:
+        return f"generation interrupted by {stop.signal_name}; nothing written"
+    return (
+        f"generation interrupted by {stop.signal_name}; kept {', '.join(stop.written)} (finished), nothing half-written"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        platform = load_platform(args.platform)
-        results = generate_fleet(platform, args.output, args.only, args.force, progress=report)
+        with interruptible():
+            platform = load_platform(args.platform)
+            results = generate_fleet(platform, args.output, args.only, args.force, progress=report)
     except (PlatformError, GenerateError) as error:
         for line in str(error).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2
+    except Interrupted as stop:
+        print(f"error: {interrupted_line(stop)}", file=sys.stderr)
+        return 128 + stop.signum
     failed = [r for r in results if r.error]
     print(f"{len(results) - len(failed)} of {len(results)} repositories written to {args.output}")
     return 1 if failed else 0

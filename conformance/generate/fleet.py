@@ -21,6 +21,7 @@ from cookiecutter.exceptions import CookiecutterException
 from cookiecutter.main import cookiecutter
 
 from conformance.generate.answers import infrastructure_template_json, lambda_render_json
+from conformance.generate.interrupt import Interrupted, deferred_signals, direct_children, stop_children
 from conformance.paths import INFRASTRUCTURE_TEMPLATE, LAMBDA_TEMPLATE, PROJECT_ROOT
 from conformance.platform.model import Platform
 
@@ -116,21 +117,67 @@ def render(plan: RepoPlan, workdir: Path) -> Path:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = previous
-    return Path(rendered)
+    expected = workdir / "out" / plan.name
+    if Path(rendered).resolve() != expected.resolve():
+        raise GenerateError(f"{plan.name}: rendered to {rendered}, expected {expected}")
+    return expected
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder, file or link at `path`; a link is removed, never what it points to."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
 
 
 def place(rendered: Path, target: Path, force: bool) -> None:
     """Move a finished render to `target`; replace an existing one only with `force`."""
-    if target.exists():
+    if target.exists() or target.is_symlink():
         if not force:
             raise GenerateError(f"{target}: already exists; pass --force to replace it")
         retired = target.with_name(f".{target.name}.replaced")
-        shutil.rmtree(retired, ignore_errors=True)
+        _remove(retired)
         target.rename(retired)
         rendered.rename(target)
-        shutil.rmtree(retired)
+        _remove(retired)
     else:
         rendered.rename(target)
+
+
+def repo_folder(output: Path, name: str) -> Path:
+    """`output/name`, refused unless it is one plain folder directly inside `output`."""
+    target = output / name
+    if name in ("", ".", "..") or "/" in name or "\\" in name or target.parent != output:
+        raise GenerateError(f"{name!r}: expected a repository name that is one folder inside {output}")
+    return target
+
+
+def prepare_output(output: Path) -> Path:
+    """The output folder, resolved once: refused in one line, before anything is written, when it is a
+    file, lies under a file or cannot be written in."""
+    try:
+        resolved = output.resolve()
+    except (OSError, RuntimeError) as error:
+        raise GenerateError(f"{output}: cannot be resolved ({error})") from None
+    if resolved.exists() and not resolved.is_dir():
+        raise GenerateError(f"{output}: expected a folder for the repositories, found a file")
+    existing = resolved
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise GenerateError(f"{output}: cannot be a folder, {existing} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise GenerateError(f"{output}: cannot write in {existing} (permission denied)")
+    return resolved
+
+
+def _create(output: Path) -> None:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=".generate-probe-", dir=output))
+    except OSError as error:
+        raise GenerateError(f"{output}: cannot write the repositories here ({error.strerror or error})") from None
 
 
 def generate_fleet(
@@ -140,25 +187,43 @@ def generate_fleet(
     force: bool = False,
     progress: Callable[[RepoPlan, RepoResult], None] | None = None,
 ) -> list[RepoResult]:
-    """Render the selected repositories into `output`; go on past a failed one."""
+    """Render the selected repositories into `output`; go on past a failed one.
+
+    Nothing is written outside `output`. Each repository is rendered in a scratch folder that is
+    removed whatever happens, even on KeyboardInterrupt (what SIGINT and SIGTERM raise in the
+    generator's CLI): the render's own processes are stopped first, so none writes it back.
+    """
     plans = select(plan_fleet(platform), only, platform)
+    output = prepare_output(output)
+    targets = {plan.name: repo_folder(output, plan.name) for plan in plans}
     if not force:
-        existing = [p.name for p in plans if (output / p.name).exists()]
+        existing = [name for name, target in targets.items() if target.exists() or target.is_symlink()]
         if existing:
-            raise GenerateError(f"{output / existing[0]}: already exists; pass --force to replace it")
-    output.mkdir(parents=True, exist_ok=True)
+            raise GenerateError(f"{targets[existing[0]]}: already exists; pass --force to replace it")
+    spared = direct_children()
+    written: list[str] = []
     results = []
-    for plan in plans:
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix=".generate-", dir=output) as scratch:
-            try:
-                rendered = render(plan, Path(scratch))
-                place(rendered, output / plan.name, force)
-                result = RepoResult(plan.name, output / plan.name, time.perf_counter() - started)
-            except (CookiecutterException, GenerateError, OSError, RuntimeError) as error:
-                message = str(error).splitlines()[0] if str(error) else type(error).__name__
-                result = RepoResult(plan.name, None, time.perf_counter() - started, message)
-        results.append(result)
-        if progress:
-            progress(plan, result)
+    try:
+        _create(output)
+        for plan in plans:
+            started = time.perf_counter()
+            with tempfile.TemporaryDirectory(prefix=".generate-", dir=output) as scratch:
+                try:
+                    rendered = render(plan, Path(scratch))
+                    with deferred_signals():  # the repository is either placed whole or not at all
+                        place(rendered, targets[plan.name], force)
+                        written.append(plan.name)
+                    result = RepoResult(plan.name, targets[plan.name], time.perf_counter() - started)
+                except KeyboardInterrupt:
+                    stop_children(spared)
+                    raise
+                except (CookiecutterException, GenerateError, OSError, RuntimeError) as error:
+                    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+                    result = RepoResult(plan.name, None, time.perf_counter() - started, message)
+            results.append(result)
+            if progress:
+                progress(plan, result)
+    except Interrupted as stop:
+        stop.written = written
+        raise
     return results

@@ -7,9 +7,11 @@ folder means the two templates cannot drift apart in how they deploy.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conformance.paths import TEMPLATES
@@ -21,14 +23,27 @@ PER_ENV = SHARED / "per_env"
 ENV_TOKEN = "__env__"
 
 
+def yaml_scalar(value: object) -> str:
+    """A string as a YAML scalar that reads back as that very string: plain where YAML would read it
+    so (`sit`), double-quoted where it would not (`yes`, `1.10`, `null`, `a #b`)."""
+    text = str(value)
+    try:
+        plain = yaml.safe_load(f"k: {text}") == {"k": text}
+    except yaml.YAMLError:
+        plain = False
+    return text if plain and "\n" not in text else json.dumps(text)
+
+
 def _jinja() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(str(SHARED)),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["yaml_scalar"] = yaml_scalar
+    return environment
 
 
 def environment_values(context: dict[str, Any], env: str) -> dict[str, Any]:

@@ -9,19 +9,29 @@ which render the same pattern). Over 400 lines as one idea: the spec's schema.
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-THING = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-ENV_NAME = re.compile(r"^[a-z][a-z0-9]*$")
-ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-HTTP_PATH = re.compile(r"^/([A-Za-z0-9_.-]+|\{[a-z_][a-z0-9_]*\})(/([A-Za-z0-9_.-]+|\{[a-z_][a-z0-9_]*\}))*$")
+from conformance.platform import names
+from conformance.platform.names import (
+    ACCOUNT_ID,
+    ATTRIBUTE_NAME,
+    ENV_NAME,
+    HTTP_PATH,
+    INDEX_NAME,
+    REPO_NAME,
+    SNAKE_CASE,
+    THING,
+)
+
+# Fields are strict about their type: YAML's `yes` is never an int, `1` never a bool.
+StrictInt = Annotated[int, Field(strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
 
 
 class Strict(BaseModel):
@@ -30,33 +40,95 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SpecProblems(ValueError):
+    """Problems found across fields, each reported under the field it belongs to: (field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+        self.problems = problems
+
+
 def check_account_id(value: str) -> str:
-    if not ACCOUNT_ID.match(value):
+    if not ACCOUNT_ID.fullmatch(value):
         raise ValueError(f"expected a 12-digit AWS account id, found {value!r}")
     return value
 
 
+def account_id_input(value: object) -> str:
+    """An account id as YAML gives it: only a string keeps its leading zeros, so only a string is taken."""
+    if isinstance(value, str):
+        return check_account_id(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            f"expected a 12-digit AWS account id as a quoted string (YAML reads unquoted digits as a number "
+            f"and drops leading zeros), found {value}"
+        )
+    raise ValueError(f"expected a 12-digit AWS account id as a string, found {value!r}")
+
+
 def check_region(value: str) -> str:
-    if not REGION.match(value):
+    if value not in names.aws_regions():
         raise ValueError(f"expected an AWS region like eu-west-1, found {value!r}")
     return value
 
 
 def check_lambda_name(value: str) -> str:
-    if not SNAKE_CASE.match(value):
+    if not SNAKE_CASE.fullmatch(value):
         raise ValueError(f"expected a snake_case Lambda name like get_product, found {value!r}")
+    if len(value) > names.MAX_LAMBDA_NAME:
+        raise ValueError(f"expected a Lambda name of at most {names.MAX_LAMBDA_NAME} characters, found {value!r}")
     return value
 
 
 def check_thing(value: str) -> str:
-    if not THING.match(value):
+    if not THING.fullmatch(value):
         raise ValueError(f"expected a lower-case dashed name part like product-change, found {value!r}")
+    if len(value) > names.MAX_THING:
+        raise ValueError(f"expected a name part of at most {names.MAX_THING} characters, found {value!r}")
     return value
 
 
 def check_http_path(value: str) -> str:
-    if not HTTP_PATH.match(value):
+    if not HTTP_PATH.fullmatch(value) or len(value) > 512:
         raise ValueError(f"expected an API path like /products/{{id}}, found {value!r}")
+    return value
+
+
+def check_repo_name(value: str) -> str:
+    if not REPO_NAME.fullmatch(value) or value.endswith(".git"):
+        raise ValueError(
+            f"expected a repository name like 2_1_bbws_get_product (letters, digits, '_', '-', '.'; "
+            f"not starting with '.' or '-'), found {value!r}"
+        )
+    return value
+
+
+def check_pattern(value: str, spec: names.Pattern) -> str:
+    """A name pattern holds only its documented placeholders, each literal part in the allowed characters.
+
+    `{x}`, `{0}`, `{}`, `{env!r}`, `{env:>9}`, `{{` and an unbalanced brace are all refused here, so
+    `str.format` on the pattern later can never raise.
+    """
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError:
+        raise ValueError(f"expected a pattern with balanced braces, found {value!r}") from None
+    used = set()
+    for literal, field, format_spec, conversion in parts:
+        if literal and not spec.literal.fullmatch(literal):
+            raise ValueError(f"expected only {spec.literal_text} around the placeholders, found {value!r}")
+        if field is None:
+            continue
+        if field not in spec.placeholders or format_spec or conversion:
+            suffix = (f"!{conversion}" if conversion else "") + (f":{format_spec}" if format_spec else "")
+            shown = f"{{{field}{suffix}}}"
+            allowed = ", ".join("{" + p + "}" for p in spec.placeholders)
+            raise ValueError(f"expected only the placeholders {allowed}, found {shown!r} in {value!r}")
+        used.add(field)
+    missing = [p for p in spec.required if p not in used]
+    if missing:
+        holding = " and ".join("{" + p + "}" for p in missing)
+        raise ValueError(f"expected a pattern holding {holding}, found {value!r}")
     return value
 
 
@@ -68,30 +140,51 @@ def deploy_role_arn(pattern: str, env: str, account_id: str) -> str:
 LAMBDA_ROLE_THING = "{dashed}-role"
 # The KMS key of every Lambda log group, owned by the infrastructure repository.
 LAMBDA_LOGS_KEY_THING = "lambda-logs"
+# The actions the generated deploy workflows use (cookiecutters/_shared): the spec must pin each.
+WORKFLOW_ACTIONS = ("checkout", "setup_python", "setup_terraform", "configure_aws_credentials")
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653)
 
 AccountId = Annotated[str, Field(description="12-digit AWS account id")]
 Thing = Annotated[str, Field(description="the resource's own part of its name")]
+
+
+def matching(pattern: re.Pattern[str], description: str, limit: int = 255) -> Callable[[str], str]:
+    """A validator: the whole value matches `pattern` (and is at most `limit` long), or one line saying so."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value) or len(value) > limit:
+            raise ValueError(f"expected {description}, found {value!r}")
+        return value
+
+    return check
+
+
+def optional(check: Callable[[str], str]) -> Callable[[str | None], str | None]:
+    return lambda value: None if value is None else check(value)
 
 
 class Environment(Strict):
     name: str = ""
     region: str
     account_id: str
-    log_retention_days: int = Field(ge=1)
+    log_retention_days: StrictInt
     approval_environment: str | None = None
     confirmation: str | None = None
 
     _region = field_validator("region")(check_region)
-    _account = field_validator("account_id", mode="before")(
-        lambda v: check_account_id(str(v) if isinstance(v, int) else v)
+    _account = field_validator("account_id", mode="before")(account_id_input)
+    _approval = field_validator("approval_environment")(
+        optional(matching(names.GITHUB_ENVIRONMENT, "a GitHub environment name like sit"))
+    )
+    _confirmation = field_validator("confirmation")(
+        optional(matching(names.CONFIRMATION, "a confirmation word like deploy-prod (letters, digits, '_.-')"))
     )
 
     @field_validator("log_retention_days")
     @classmethod
     def _cloudwatch_retention(cls, value: int) -> int:
-        allowed = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653)
-        if value not in allowed:
-            raise ValueError(f"expected a CloudWatch retention in days {allowed}, found {value}")
+        if value not in CLOUDWATCH_RETENTION_DAYS:
+            raise ValueError(f"expected a CloudWatch retention in days {CLOUDWATCH_RETENTION_DAYS}, found {value}")
         return value
 
 
@@ -100,22 +193,9 @@ class State(Strict):
     key: str
     lock_table: str
 
-    @field_validator("bucket", "lock_table")
-    @classmethod
-    def _per_env(cls, value: str) -> str:
-        if "{env}" not in value:
-            raise ValueError(f"expected a pattern holding {{env}}, found {value!r}")
-        return value
-
-    @field_validator("key")
-    @classmethod
-    def _per_repo(cls, value: str) -> str:
-        if "{repo}" not in value:
-            raise ValueError(f"expected a pattern holding {{repo}} (one key per repository), found {value!r}")
-        return value
-
-
-PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v[\w.]+$")
+    _bucket = field_validator("bucket")(lambda v: check_pattern(v, names.STATE_BUCKET))
+    _key = field_validator("key")(lambda v: check_pattern(v, names.STATE_KEY))
+    _lock_table = field_validator("lock_table")(lambda v: check_pattern(v, names.LOCK_TABLE))
 
 
 class GitHub(Strict):
@@ -125,24 +205,29 @@ class GitHub(Strict):
     python_version: str
     actions: dict[str, str]
 
+    _organisation = field_validator("organisation")(
+        matching(names.GITHUB_ORGANISATION, "a GitHub organisation name (letters, digits, single '-')")
+    )
+    _deploy_role = field_validator("deploy_role")(lambda v: check_pattern(v, names.DEPLOY_ROLE))
+    _terraform = field_validator("terraform_version")(
+        matching(names.TERRAFORM_VERSION, "a Terraform version like 1.11.4")
+    )
+    _python = field_validator("python_version")(matching(names.PYTHON_VERSION, "a Python version like 3.12"))
+
     @field_validator("actions")
     @classmethod
     def _pinned(cls, actions: dict[str, str]) -> dict[str, str]:
         for key, value in actions.items():
-            if not PINNED_ACTION.match(value):
+            if not SNAKE_CASE.fullmatch(key):
+                raise ValueError(f"expected snake_case action keys like setup_python, found {key!r}")
+            if not names.PINNED_ACTION.fullmatch(value):
                 raise ValueError(f"actions.{key}: expected owner/name@<40-hex sha> # vX.Y.Z, found {value!r}")
+        missing = [key for key in WORKFLOW_ACTIONS if key not in actions]
+        if missing:
+            raise ValueError(
+                f"expected the actions the deploy workflows use ({', '.join(WORKFLOW_ACTIONS)}), found no {missing[0]}"
+            )
         return actions
-
-    @field_validator("deploy_role")
-    @classmethod
-    def _per_env(cls, value: str) -> str:
-        if "{env}" not in value:
-            raise ValueError(f"expected a pattern holding {{env}}, found {value!r}")
-        return value
-
-
-GITHUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-OIDC_SUBJECT_FIELDS = ("{organisation}", "{organisation_id}", "{repository}", "{repository_id}")
 
 
 class Conformance(Strict):
@@ -154,39 +239,21 @@ class Conformance(Strict):
     """
 
     repository: str
-    organisation_id: int = Field(gt=0)
-    repository_id: int = Field(gt=0)
+    organisation_id: StrictInt = Field(gt=0)
+    repository_id: StrictInt = Field(gt=0)
     immutable_subject: str = "{organisation}@{organisation_id}/{repository}@{repository_id}"
     readonly_role: str
 
     _thing = field_validator("readonly_role")(check_thing)
-
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        if not GITHUB_NAME.match(value):
-            raise ValueError(f"expected a GitHub repository name, found {value!r}")
-        return value
-
-    @field_validator("immutable_subject")
-    @classmethod
-    def _subject(cls, value: str) -> str:
-        missing = [f for f in OIDC_SUBJECT_FIELDS[1::2] if f not in value]
-        if missing:
-            raise ValueError(f"expected a pattern holding {' and '.join(missing)}, found {value!r}")
-        return value
+    _repository = field_validator("repository")(check_repo_name)
+    _subject = field_validator("immutable_subject")(lambda v: check_pattern(v, names.OIDC_SUBJECT))
 
 
 class KeyAttribute(Strict):
     name: str
     type: str = "S"
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not ATTRIBUTE_NAME.match(value):
-            raise ValueError(f"expected a DynamoDB attribute name, found {value!r}")
-        return value
+    _name = field_validator("name")(matching(ATTRIBUTE_NAME, "a DynamoDB attribute name like GSI1_PK"))
 
     @field_validator("type")
     @classmethod
@@ -201,6 +268,8 @@ class SecondaryIndex(Strict):
     hash_key: KeyAttribute
     range_key: KeyAttribute | None = None
 
+    _name = field_validator("name")(matching(INDEX_NAME, "a DynamoDB index name (3-255 of letters, digits, '_.-')"))
+
 
 class BillingMode(StrEnum):
     PAY_PER_REQUEST = "PAY_PER_REQUEST"
@@ -210,7 +279,7 @@ class BillingMode(StrEnum):
 class Table(Strict):
     thing: str
     billing_mode: BillingMode
-    point_in_time_recovery: bool
+    point_in_time_recovery: StrictBool
     hash_key: KeyAttribute
     range_key: KeyAttribute | None = None
     global_secondary_indexes: tuple[SecondaryIndex, ...] = ()
@@ -218,38 +287,49 @@ class Table(Strict):
     _thing = field_validator("thing")(check_thing)
 
     @model_validator(mode="after")
-    def _unique_indexes(self) -> Table:
-        names = [gsi.name for gsi in self.global_secondary_indexes]
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+    def _consistent(self) -> Table:
+        indexes = [gsi.name for gsi in self.global_secondary_indexes]
+        duplicated = sorted({n for n in indexes if indexes.count(n) > 1})
         if duplicated:
             raise ValueError(f"expected unique index names, found {duplicated[0]!r} twice")
+        found: dict[str, str] = {}
+        for key in self._keys():
+            first = found.setdefault(key.name, key.type)
+            if first != key.type:
+                raise ValueError(
+                    f"expected one type per key attribute, found {key.name!r} declared as {first} and as {key.type}"
+                )
+        if self.range_key is not None and self.range_key.name == self.hash_key.name:
+            raise ValueError(f"expected a range key other than the hash key, found {self.hash_key.name!r} twice")
         return self
+
+    def _keys(self) -> list[KeyAttribute]:
+        keys = [self.hash_key, self.range_key]
+        for gsi in self.global_secondary_indexes:
+            keys += [gsi.hash_key, gsi.range_key]
+        return [key for key in keys if key is not None]
 
     @property
     def attributes(self) -> dict[str, str]:
         """Every key attribute of the table and its indexes, name -> type, in first-use order."""
-        keys = [self.hash_key, self.range_key]
-        for gsi in self.global_secondary_indexes:
-            keys += [gsi.hash_key, gsi.range_key]
         found: dict[str, str] = {}
-        for key in keys:
-            if key is not None and found.setdefault(key.name, key.type) != key.type:
-                raise ValueError(f"attribute {key.name!r} has two types")
+        for key in self._keys():
+            found.setdefault(key.name, key.type)
         return found
 
 
 class DeadLetterQueue(Strict):
     thing: str
-    max_receive_count: int = Field(ge=1, le=1000)
-    message_retention_seconds: int = Field(ge=60, le=1209600)
+    max_receive_count: StrictInt = Field(ge=1, le=1000)
+    message_retention_seconds: StrictInt = Field(ge=60, le=1209600)
 
     _thing = field_validator("thing")(check_thing)
 
 
 class Queue(Strict):
     thing: str
-    message_retention_seconds: int = Field(ge=60, le=1209600)
-    visibility_timeout_seconds: int = Field(ge=0, le=43200)
+    message_retention_seconds: StrictInt = Field(ge=60, le=1209600)
+    visibility_timeout_seconds: StrictInt = Field(ge=0, le=43200)
     dead_letter: DeadLetterQueue
 
     _thing = field_validator("thing")(check_thing)
@@ -257,8 +337,8 @@ class Queue(Strict):
 
 class AuditBucket(Strict):
     thing: str
-    glacier_after_days: int = Field(ge=1)
-    abort_incomplete_uploads_after_days: int = Field(ge=1)
+    glacier_after_days: StrictInt = Field(ge=1, le=36500)
+    abort_incomplete_uploads_after_days: StrictInt = Field(ge=1, le=36500)
 
     _thing = field_validator("thing")(check_thing)
 
@@ -271,8 +351,8 @@ class Named(Strict):
 
 class Alarm(Strict):
     thing: str
-    threshold: int = Field(ge=1)
-    period_seconds: int = Field(ge=60)
+    threshold: StrictInt = Field(ge=1)
+    period_seconds: StrictInt = Field(ge=60, le=86400)
 
     _thing = field_validator("thing")(check_thing)
 
@@ -297,11 +377,13 @@ class Infrastructure(Strict):
     dlq_alarm: Alarm
     outputs: dict[str, str]
 
+    _repo = field_validator("repo")(check_repo_name)
+
     @field_validator("outputs")
     @classmethod
     def _known_sources(cls, outputs: dict[str, str]) -> dict[str, str]:
         for name, source in outputs.items():
-            if not SNAKE_CASE.match(name):
+            if not SNAKE_CASE.fullmatch(name):
                 raise ValueError(f"expected a snake_case output name, found {name!r}")
             resource, _, attribute = source.partition(".")
             if attribute not in OUTPUT_SOURCES.get(resource, ()):
@@ -336,7 +418,7 @@ class LambdaFunction(Strict):
     name: str
     kind: Kind
     operation: Operation
-    dynamodb: bool
+    dynamodb: StrictBool
     http_method: str | None = None
     path: str | None = None
 
@@ -385,36 +467,81 @@ class LambdaFunction(Strict):
         return self.operation in WRITES_CHANGES
 
 
+def _path_conflict(functions: tuple[LambdaFunction, ...]) -> str | None:
+    """Two API routes API Gateway would refuse: the same method and path, or two parameters side by side."""
+    routes: set[tuple[str, str]] = set()
+    parameters: dict[str, str] = {}
+    for function in functions:
+        if function.path is None or function.http_method is None:
+            continue
+        route = (function.http_method, function.path)
+        if route in routes:
+            return f"expected one Lambda per API method and path, found {function.http_method} {function.path} twice"
+        routes.add(route)
+        parts = function.path.split("/")[1:]
+        for depth, part in enumerate(parts):
+            if part.startswith("{"):
+                parent = "/" + "/".join(parts[:depth])
+                first = parameters.setdefault(parent, part)
+                if first != part:
+                    return f"expected one path parameter under {parent}, found {first} and {part}"
+    return None
+
+
 class Lambdas(Strict):
     repo: str
     runtime: str
-    memory_mb: int = Field(ge=128, le=10240)
-    timeout_seconds: int = Field(ge=1, le=900)
-    batch_size: int = Field(ge=1, le=10000)
+    memory_mb: StrictInt = Field(ge=128, le=10240)
+    timeout_seconds: StrictInt = Field(ge=1, le=900)
+    batch_size: StrictInt = Field(ge=1, le=10000)
     required_locals: tuple[str, ...]
     remote_state_locals: dict[str, str]
     functions: tuple[LambdaFunction, ...]
 
+    _repo = field_validator("repo")(lambda v: check_pattern(v, names.LAMBDA_REPO))
+    _runtime = field_validator("runtime")(matching(names.LAMBDA_RUNTIME, "a Python Lambda runtime like python3.12"))
+
+    @field_validator("functions")
+    @classmethod
+    def _some(cls, value: tuple[LambdaFunction, ...]) -> tuple[LambdaFunction, ...]:
+        if not value:
+            raise ValueError("expected at least one Lambda, found none")
+        return value
+
+    @field_validator("required_locals")
+    @classmethod
+    def _local_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not SNAKE_CASE.fullmatch(name):
+                raise ValueError(f"expected snake_case local names, found {name!r}")
+        return value
+
+    @field_validator("remote_state_locals")
+    @classmethod
+    def _remote_locals(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not SNAKE_CASE.fullmatch(name):
+                raise ValueError(f"expected snake_case local names, found {name!r}")
+        return value
+
     @model_validator(mode="after")
-    def _required_locals_listed(self) -> Lambdas:
+    def _consistent(self) -> Lambdas:
         for name in self.required_locals:
             if name not in self.remote_state_locals:
                 raise ValueError(f"required_locals: expected a key of remote_state_locals, found {name!r}")
+        if conflict := _path_conflict(self.functions):
+            raise SpecProblems([("functions", conflict)])
+        for function in self.functions:
+            repo = self.repo.format(name=function.name)
+            try:
+                check_repo_name(repo)
+            except ValueError as error:
+                raise SpecProblems([("repo", f"for {function.name}: {error}")]) from None
         return self
 
-    @field_validator("repo")
-    @classmethod
-    def _pattern(cls, value: str) -> str:
-        if "{name}" not in value:
-            raise ValueError(f"expected a pattern holding {{name}}, found {value!r}")
-        return value
 
-    @field_validator("runtime")
-    @classmethod
-    def _runtime(cls, value: str) -> str:
-        if not re.match(r"^python3\.\d+$", value):
-            raise ValueError(f"expected a Python Lambda runtime like python3.12, found {value!r}")
-        return value
+# The rule each resource name must satisfy once `naming` is applied, by the resource's kind.
+NAME_LIMITS = {"function": 64, "role": 64, "queue": 80, "topic": 256, "key_alias": 250, "other": 255}
 
 
 class Platform(Strict):
@@ -427,30 +554,36 @@ class Platform(Strict):
     infrastructure: Infrastructure
     lambdas: Lambdas
 
-    @field_validator("naming")
-    @classmethod
-    def _naming(cls, value: str) -> str:
-        if "{thing}" not in value or "{env}" not in value:
-            raise ValueError(f"expected a pattern holding {{thing}} and {{env}}, found {value!r}")
-        return value
+    _project = field_validator("project")(
+        matching(names.PROJECT, "a lower-case dashed project name like bbws (at most 32 characters)", 32)
+    )
+    _naming = field_validator("naming")(lambda v: check_pattern(v, names.NAMING))
 
     @field_validator("environments", mode="before")
     @classmethod
     def _name_environments(cls, value: object) -> object:
-        if isinstance(value, dict):
-            for name, env in value.items():
-                if not isinstance(name, str) or not ENV_NAME.match(name):
-                    raise ValueError(f"expected a lower-case environment name, found {name!r}")
-                if isinstance(env, dict):
-                    env.setdefault("name", name)
-        return value
+        if not isinstance(value, dict):
+            return value
+        named = {}
+        for name, env in value.items():
+            if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+                raise ValueError(
+                    f"expected a lower-case environment name like dev (at most 16 characters), found {name!r}"
+                )
+            if isinstance(env, dict):
+                if env.get("name", name) != name:
+                    raise ValueError(f"{name}.name: expected {name!r} (the key) or nothing, found {env['name']!r}")
+                env = {**env, "name": name}
+            named[name] = env
+        return named
 
     @model_validator(mode="after")
-    def _unique_names(self) -> Platform:
+    def _consistent(self) -> Platform:
         if not self.environments:
-            raise ValueError("environments: expected at least one environment, found none")
+            raise SpecProblems([("environments", "expected at least one environment, found none")])
         repos = self.repo_names
-        duplicated = sorted({r for r in repos if repos.count(r) > 1})
+        folded = [r.lower() for r in repos]
+        duplicated = sorted({r for r in repos if folded.count(r.lower()) > 1})
         if duplicated:
             raise ValueError(f"expected unique repository names, found {duplicated[0]!r} twice")
         things = self.things
@@ -462,7 +595,59 @@ class Platform(Strict):
                 raise ValueError(
                     f"lambdas.remote_state_locals.{local}: expected an infrastructure output, found {output!r}"
                 )
+        problems = self._rendered_name_problems()
+        if problems:
+            raise SpecProblems(problems)
         return self
+
+    def _rendered_name_problems(self) -> list[tuple[str, str]]:
+        """Every name a pattern renders to, judged by the AWS rules of what it names: one problem per field."""
+        problems: dict[str, str] = {}
+
+        def judge(field: str, name: str, what: str, problem: str | None) -> None:
+            if problem and field not in problems:
+                problems[field] = f"expected {what} ({problem}), found {name!r}"
+
+        for env in self.environments:
+            for thing, kind, what in self._named_things():
+                name = self.name(thing, env)
+                if kind == "bucket":
+                    judge("naming", name, f"an S3 bucket name for {what} in {env}", names.s3_bucket_problem(name))
+                elif len(name) > NAME_LIMITS[kind]:
+                    judge("naming", name, f"a name for {what} in {env}", names.length_problem(NAME_LIMITS[kind]))
+            bucket = self.state_bucket(env)
+            judge("state.bucket", bucket, f"an S3 bucket name in {env}", names.s3_bucket_problem(bucket))
+            table = self.lock_table(env)
+            if not names.DYNAMODB_TABLE_NAME.fullmatch(table):
+                judge("state.lock_table", table, f"a DynamoDB table name in {env}", "3 to 255 characters")
+            role = self.github.deploy_role.format(env=env)
+            if not names.IAM_ROLE_NAME.fullmatch(role):
+                judge("github.deploy_role", role, f"an IAM role name in {env}", names.length_problem(64))
+        for repo in self.repo_names:
+            key = self.state_key(repo)
+            judge("state.key", key, f"an S3 key for {repo}", names.state_key_problem(key))
+        return list(problems.items())
+
+    def _named_things(self) -> list[tuple[str, str, str]]:
+        """(thing, kind of resource, what it is) for every resource named through `naming`."""
+        infra = self.infrastructure
+        named = [
+            (infra.table.thing, "other", "the table"),
+            (infra.queue.thing, "queue", "the queue"),
+            (infra.queue.dead_letter.thing, "queue", "the dead-letter queue"),
+            (infra.audit_bucket.thing, "bucket", "the audit bucket"),
+            (infra.alert_topic.thing, "topic", "the alert topic"),
+            (infra.rest_api.thing, "other", "the REST API"),
+            (infra.dlq_alarm.thing, "other", "the alarm"),
+            (self.conformance.readonly_role, "role", "the conformance role"),
+            (LAMBDA_LOGS_KEY_THING, "key_alias", "the Lambda logs key"),
+        ]
+        for function in self.lambdas.functions:
+            named += [
+                (function.dashed, "function", f"Lambda {function.name}"),
+                (function.role_thing, "role", f"the role of {function.name}"),
+            ]
+        return named
 
     # -- derived names: the only place a name pattern is applied ---------------------------
 
@@ -472,19 +657,7 @@ class Platform(Strict):
 
     @property
     def things(self) -> list[str]:
-        infra = self.infrastructure
-        fixed = [
-            infra.table.thing,
-            infra.queue.thing,
-            infra.queue.dead_letter.thing,
-            infra.audit_bucket.thing,
-            infra.alert_topic.thing,
-            infra.rest_api.thing,
-            infra.dlq_alarm.thing,
-            self.conformance.readonly_role,
-        ]
-        derived = [LAMBDA_LOGS_KEY_THING]
-        return fixed + derived + [t for f in self.lambdas.functions for t in (f.dashed, f.role_thing)]
+        return [thing for thing, _, _ in self._named_things()]
 
     def lambda_repo(self, function: LambdaFunction) -> str:
         return self.lambdas.repo.format(name=function.name)

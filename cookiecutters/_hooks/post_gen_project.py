@@ -1,8 +1,12 @@
 """Trim, add the shared per-env files, record the answers, make the first commit."""
 
 import json
+import signal
 import sys
 from pathlib import Path
+
+# Ctrl-C reaches the hook and cookiecutter alike: the hook stops quietly, whoever runs it says so once.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 CONTEXT = json.loads(r"""{{ cookiecutter | tojson }}""")
 sys.path.insert(0, str(Path(r"""{{ cookiecutter._repo_dir }}""").resolve().parents[1]))

@@ -1,8 +1,12 @@
 """Validate the answers before anything is written (the logic lives in conformance.generate.hooks)."""
 
 import json
+import signal
 import sys
 from pathlib import Path
+
+# Ctrl-C reaches the hook and cookiecutter alike: the hook stops quietly, whoever runs it says so once.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 CONTEXT = json.loads(r"""{{ cookiecutter | tojson }}""")
 sys.path.insert(0, str(Path(r"""{{ cookiecutter._repo_dir }}""").resolve().parents[1]))
