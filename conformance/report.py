@@ -69,7 +69,12 @@ def _write(path: Path, text: str, append: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.stat().st_mode if path.exists() else None
     if append or (existing is not None and not stat.S_ISREG(existing)):
-        with path.open("a" if append else "w", encoding="utf-8") as out:  # e.g. /dev/stdout, or the step summary
+        # The step summary, or /dev/stdout, a pipe: opened without blocking (a FIFO nobody reads is
+        # an error at once, not a hang), then written as usual.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | (os.O_APPEND if append else 0)
+        descriptor = os.open(path, flags, 0o666)
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
             out.write(text)
         return
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

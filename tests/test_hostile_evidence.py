@@ -328,6 +328,12 @@ def test_git_is_not_asked_about_a_repository_outside_the_root(hostile_tree) -> N
     assert LocalFiles(root).commit_count("repo") == "a repository that is a link leaving the repos root"
 
 
+def test_a_git_file_naming_a_git_folder_outside_the_root_is_not_followed(hostile_tree) -> None:
+    """A worktree's or submodule's `.git` file names the real git folder; git would count its commits."""
+    root, _ = hostile_tree(text_file(".git", b"gitdir: ../../elsewhere.git\n"))
+    assert LocalFiles(root).commit_count("repo") == "a .git file whose gitdir is outside the repos root"
+
+
 # -- the same refusals through a testinfra host ----------------------------------------------------
 
 

@@ -230,3 +230,17 @@ def test_the_step_summary_is_added_to_not_replaced(tmp_path: Path, monkeypatch) 
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     write_markdown(summary, results())
     assert summary.read_text(encoding="utf-8").startswith("earlier step\n## Conformance")
+
+
+def test_a_report_to_a_fifo_nobody_reads_is_one_line_at_the_end_never_a_hang(fleet: Path, tmp_path: Path) -> None:
+    pipe = tmp_path / "report.json"
+    os.mkfifo(pipe)
+    assert unwritable(pipe) is None  # a pipe is a fine target (`>(jq .)`) while someone reads it
+    command = suite_command(fleet, marker="static", envs=["dev"], terraform="off", json_report=pipe)
+    result = subprocess.run(
+        [*command, "-k", "REPO-FILES-SAFE"], capture_output=True, text=True, cwd=tmp_path, check=False, timeout=300
+    )
+    assert result.returncode == 3, result.stdout[-2000:]
+    errors = [line for line in result.stdout.splitlines() if line.startswith("ERROR: conformance")]
+    assert errors == [f"ERROR: conformance: --conformance-json: cannot write {pipe}: No such device or address"]
+    assert "Traceback" not in result.stdout + result.stderr

@@ -255,6 +255,8 @@ class LocalFiles:
         path = self.root / repo
         if not (path / ".git").exists():
             return "not a git repository"
+        if (path / ".git").is_file() and (refused := self._gitdir_refusal(repo)):
+            return f"a .git file whose gitdir {refused}"
         try:
             result = subprocess.run(
                 ["git", "-c", "core.fsmonitor=false", "rev-list", "--count", "HEAD"],
@@ -266,6 +268,14 @@ class LocalFiles:
         except subprocess.TimeoutExpired:
             return f"no answer from git rev-list within {GIT_TIMEOUT} s"
         return int(result.stdout.strip()) if result.returncode == 0 else "no commit yet"
+
+    def _gitdir_refusal(self, repo: str) -> str | None:
+        """A `.git` file (a worktree's, a submodule's) names the real git folder: it must be inside the root too."""
+        found = read_regular(os.path.join(self.root, repo, ".git"), 4096)
+        if not isinstance(found, str) or not found.startswith("gitdir:"):
+            return "cannot be read"
+        target = os.path.join(self.root, repo, found.removeprefix("gitdir:").strip())
+        return None if self._inside(os.path.realpath(target)) else "is outside the repos root"
 
     def local_path(self, relative: str) -> Path | None:
         """The path to hand to a tool, or None when it leads out of the root."""
