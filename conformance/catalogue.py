@@ -18,6 +18,7 @@ from typing import Any
 from conformance.criteria import (
     backend,
     lambda_function,
+    readable,
     remote_state,
     repo_files,
     terraform_cli,
@@ -45,6 +46,7 @@ ACCOUNT_GUARD = "LIVE-ACCOUNT"
 # reads, so it is handed the live criteria (read when its check runs, once they all exist).
 AREAS: list[tuple[ModuleType, list[Criterion]]] = [
     (repo_files, repo_files.CRITERIA),
+    (readable, readable.CRITERIA),
     (account, account.CRITERIA),
     (dynamodb, dynamodb.CRITERIA),
     (sqs, sqs.CRITERIA),

@@ -8,6 +8,7 @@ function, parametrised with every case that has a live check, against AWS (or `-
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,10 +72,26 @@ def usage_error(message: str) -> None:
     raise OptionError(f"conformance: {message}")
 
 
+REPORT_OPTIONS = (("--conformance-json", "conformance_json"), ("--conformance-markdown", "conformance_markdown"))
+
+
+def check_report_paths(config: pytest.Config) -> None:
+    """Every report the run will write can be written: checked before anything runs, one line if not."""
+    from conformance.report import unwritable
+
+    wanted = [(flag, value, value) for flag, dest in REPORT_OPTIONS if (value := config.getoption(dest, None))]
+    if junit := getattr(config.option, "xmlpath", None):  # pytest's own, written at the end too (as it expands it)
+        wanted.append(("--junitxml", junit, os.path.expanduser(os.path.expandvars(junit))))
+    for flag, value, path in wanted:
+        if reason := unwritable(Path(path)):
+            raise pytest.UsageError(f"conformance: {flag}: cannot write {value}: {reason}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "static: checks of the repositories' files, before deploy")
     config.addinivalue_line("markers", "live: checks of the deployed resources (AWS or an emulator)")
     config.addinivalue_line("markers", "preflight: checks of the machine that will run terraform apply")
+    check_report_paths(config)
     config.pluginmanager.register(Reporter(config), "conformance-reporter")
 
 
@@ -197,6 +214,7 @@ class Reporter:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.results: dict[str, dict[str, Any]] = {}
+        self.unwritten: list[str] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
@@ -222,13 +240,19 @@ class Reporter:
         if hasattr(self.config, "workerinput"):  # a pytest-xdist worker: its controller writes them
             return
         results = list(self.results.values())
-        if path := self.config.getoption("--conformance-json"):
-            write_json(Path(path), results)
-        if path := self.config.getoption("--conformance-markdown"):
-            write_markdown(Path(path), results)
+        for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown), strict=True):
+            if not (path := self.config.getoption(dest)):
+                continue
+            try:
+                write(Path(path), results)
+            except OSError as error:  # checked at the start, but the disk can fill or the folder go
+                self.unwritten.append(f"conformance: {flag}: cannot write {path}: {error.strerror or error}")
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """With -v, the AWS calls the live checks made, by operation."""
+        """A report that could not be written, one line each; with -v, the AWS calls the live checks made."""
+        for line in self.unwritten:
+            terminalreporter.write_line(f"ERROR: {line}", red=True)
         evidence = self.config.stash.get(LIVE_KEY, None)
         if evidence is None or self.config.get_verbosity() < 1:
             return

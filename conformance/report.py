@@ -4,12 +4,21 @@ Every result says where it comes from: `"source": "static"` (the repositories' f
 `"live"` (the deployed resources); a live result also lists its drift as data (`"drift"`:
 resource, expected, found, and the AWS call that showed it). In the Markdown table a live row
 is marked `(live)` beside the static row of the same criterion.
+
+Messages and values come from the repositories' files and from AWS, so they reach the Markdown
+only escaped (`text`, `code`): no HTML, link, image, mention, heading or table cell of theirs is
+ever rendered, and no newline of theirs starts a block. A report path is checked before the run
+(`unwritable`) and written whole (a temporary file renamed into place), so a run never ends with
+a traceback and its report lost.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import stat
+import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -30,17 +39,124 @@ def failures(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in results if r.get("outcome") in ("failed", "error")]
 
 
-def write_json(path: Path, results: list[dict[str, Any]]) -> None:
+def unwritable(path: Path) -> str | None:
+    """Why a report cannot be written at `path` (checked before the run), or None.
+
+    The nearest existing folder above it must be a folder we may write in; the path itself, if
+    it exists, must not be a folder and must be writable.
+    """
+    if path.is_dir():
+        return "it is a folder"
+    if path.exists() or path.is_symlink():
+        return None if os.access(path, os.W_OK) else "it is not writable"
+    parent = path.parent
+    while not parent.exists() and not parent.is_symlink() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{parent} is not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"the folder {parent} is not writable"
+    try:  # what access() cannot see (a read-only or pseudo file system): a nameless file, gone on close
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as error:
+        return f"cannot create a file in {parent}: {error.strerror or error}"
+    return None
+
+
+def _write(path: Path, text: str, append: bool = False) -> None:
+    """Write the whole text or nothing: a regular file is replaced by a finished temporary one."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.stat().st_mode if path.exists() else None
+    if append or (existing is not None and not stat.S_ISREG(existing)):
+        # The step summary, or /dev/stdout, a pipe: opened without blocking (a FIFO nobody reads is
+        # an error at once, not a hang), then written as usual.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | (os.O_APPEND if append else 0)
+        descriptor = os.open(path, flags, 0o666)
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
+        return
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        if existing is not None:
+            os.chmod(temporary, stat.S_IMODE(existing))
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, results: list[dict[str, Any]]) -> None:
     document = {"summary": summary(results), "results": results}
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    _write(path, json.dumps(document, indent=2) + "\n")
+
+
+# -- Markdown, escaped ---------------------------------------------------------------------------
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Inline Markdown that could turn a value into a link, autolink, image, mention, math, emphasis,
+# strike-through or code: a backslash before ASCII punctuation shows it as itself.
+MARKDOWN_ACTIVE = re.compile(r"([\\`*\[\]|~$@:]|(?<=www)\.)", re.IGNORECASE)
+# The Markdown shows at most this much of one failure (the JSON report holds all of it).
+MAX_LINE = 500
+MAX_LINES = 20
+
+
+def one_line(value: object) -> str:
+    """The value on one line: every line break (\\n, \\r, U+2028, ...) a space, control characters shown as U+FFFD."""
+    return CONTROL.sub("\ufffd", " ".join(str(value).splitlines()))
+
+
+def text(value: object) -> str:
+    """A value as plain Markdown text: HTML-escaped, Markdown punctuation escaped, on one line."""
+    escaped = one_line(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return MARKDOWN_ACTIVE.sub(r"\\\1", escaped)
+
+
+def code(value: object, table: bool = False) -> str:
+    """A value as a code span: a fence longer than any backtick run in it, on one line.
+
+    Inside a table cell a `|` would still end the cell, so it is escaped there (GitHub shows `|`).
+    """
+    content = one_line(value)
+    if not content.strip():
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", content)), default=0) + 1)
+    if content.startswith(("`", " ")) or content.endswith(("`", " ")):
+        content = f" {content} "
+    span = f"{fence}{content}{fence}"
+    return span.replace("|", "\\|") if table else span
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= MAX_LINE else f"{line[:MAX_LINE]} … ({len(line) - MAX_LINE} more characters)"
+
+
+def failure_lines(result: dict[str, Any], with_env: bool = True) -> list[str]:
+    """One list item per failed result: `- **ID** repo (env):` and each line of its message as a code span."""
+    env = f" ({text(result['env'])})" if with_env and result.get("env") else ""
+    repo = f" {text(result['repo'])}" if result.get("repo") else ""
+    head = f"- **{text(result['criterion'])}**{_live(result.get('source', 'static'))}{repo}{env}:"
+    message = [line for line in str(result.get("message", "")).splitlines() if line.strip()]
+    spans = [code(_cut(line)) for line in message[:MAX_LINES]] or ["(no message)"]
+    if len(message) > MAX_LINES:
+        spans.append(f"(and {len(message) - MAX_LINES} more lines in the JSON report)")
+    lines = [f"{head} {spans[0]}", *(f"  {span}" for span in spans[1:])]
+    return [line + "\\" for line in lines[:-1]] + lines[-1:]  # a backslash at the end: a line break
 
 
 def _cell(outcomes: list[tuple[str | None, str]]) -> str:
     worst = next((o for o in ("error", "failed", "passed", "skipped") if any(x == o for _, x in outcomes)), "skipped")
     if worst in ("failed", "error"):
         envs = sorted({env or "all" for env, x in outcomes if x == worst})
-        return f"{SYMBOL[worst]} {', '.join(envs)}"
+        return f"{SYMBOL[worst]} {text(', '.join(envs))}"
     return SYMBOL[worst]
 
 
@@ -70,27 +186,20 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "",
         " · ".join(f"{counts[o]} {o}" for o in OUTCOMES),
         "",
-        "| criterion | " + " | ".join(r.removeprefix("2_1_bbws_") for r in repos) + " |",
+        "| criterion | " + " | ".join(text(r.removeprefix("2_1_bbws_")) for r in repos) + " |",
         "|---|" + "---|" * len(repos),
     ]
     for criterion, source in grid:
         cells = grid[criterion, source]
         row = [_cell(cells[repo]) if repo in cells else "" for repo in repos]
-        label = f"`{criterion}`{_live(source)}{_profile(profiles[criterion])} {titles[criterion]}"
+        label = f"{code(criterion, table=True)}{_live(source)}{_profile(profiles[criterion])} {text(titles[criterion])}"
         lines.append(f"| {label} | " + " | ".join(row) + " |")
     lines += drift_table(results)
     if failed := failures(results):
         lines += ["", "### Failures", ""]
         for result in failed:
-            env = f" ({result['env']})" if result["env"] else ""
-            detail = result["message"].replace("\n", "\n  ")
-            source = _live(result.get("source", "static"))
-            lines.append(f"- **{result['criterion']}**{source} {result['repo']}{env}: {detail}")
+            lines += failure_lines(result)
     return "\n".join(lines) + "\n"
-
-
-def _table_cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def drift_table(results: list[dict[str, Any]]) -> list[str]:
@@ -113,20 +222,17 @@ def drift_table(results: list[dict[str, Any]]) -> list[str]:
     ]
     for result, drift in rows:
         cells = (
-            f"`{result['criterion']}`",
-            result["env"] or "",
-            f"`{drift['resource']}`",
-            drift["expected"],
-            drift["found"],
-            f"`{drift['call']}`",
+            code(result["criterion"], table=True),
+            text(result["env"] or ""),
+            code(drift["resource"], table=True),
+            text(drift["expected"]),
+            text(drift["found"]),
+            code(drift["call"], table=True),
         )
-        lines.append("| " + " | ".join(_table_cell(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def write_markdown(path: Path, results: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     # GitHub's step summary file is shared by the job's steps: add to it, replace anything else.
-    mode = "a" if str(path) == os.environ.get("GITHUB_STEP_SUMMARY") else "w"
-    with path.open(mode, encoding="utf-8") as out:
-        out.write(markdown(results))
+    _write(path, markdown(results), append=str(path) == os.environ.get("GITHUB_STEP_SUMMARY"))

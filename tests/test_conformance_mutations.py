@@ -90,6 +90,32 @@ def append(relative: str, text: str) -> Edit:
     return edit
 
 
+def write_bytes(relative: str, data: bytes) -> Edit:
+    """Add a file with raw bytes (not UTF-8, say)."""
+
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        assert not path.exists(), f"{path}: already there"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    return edit
+
+
+def link_outside(relative: str) -> Edit:
+    """Replace a file by a link to a file beside the fleet, outside the repos root."""
+
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        assert path.is_file(), f"{path}: nothing to replace"
+        outside = repo.parent.parent / "outside-the-fleet.txt"
+        outside.write_text("read outside the fleet\n", encoding="utf-8")
+        path.unlink()
+        path.symlink_to(outside)
+
+    return edit
+
+
 def empty(relative: str) -> Edit:
     def edit(repo: Path) -> None:
         path = repo / relative
@@ -212,6 +238,29 @@ MUTATIONS: list[Mutation] = [
         PLAIN_FUNCTION,
         sub("pytest.ini", r"^\[pytest\]$", "[tool:pytest]"),
         "expected a [pytest] section, found sections ['tool:pytest']",
+    ),
+    # Files the suite cannot read or parse --------------------------------------------------------
+    Mutation(
+        "tf-nested-module-does-not-parse",
+        "TF-PARSE",
+        INFRA,
+        create("terraform/modules/extra/main.tf", 'resource "aws_sqs_queue" "extra" {\n  name = \n}\n'),
+        "terraform/modules/extra/main.tf:2: TF-PARSE: does not parse: Unexpected token",
+    ),
+    Mutation(
+        "tf-backend-settings-not-utf8",
+        "TF-PARSE",
+        PLAIN_FUNCTION,
+        write_bytes("terraform/settings/extra.tfbackend", b'region = "eu-west-1"\nkey = "caf\xe9"\n'),
+        "terraform/settings/extra.tfbackend:2: TF-PARSE: cannot be read: is not UTF-8 (byte 0xe9 at offset 31)",
+    ),
+    Mutation(
+        "readme-linked-outside-the-fleet",
+        "REPO-FILES-SAFE",
+        INFRA,
+        link_outside("README.md"),
+        "README.md:1: REPO-FILES-SAFE: cannot be read: is a link leaving the repos root",
+        also=("INF-FILES", "REPO-DOCS"),  # they need the file: refused, it is not there for them
     ),
     # DynamoDB ----------------------------------------------------------------------------------
     Mutation(

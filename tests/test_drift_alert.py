@@ -47,7 +47,7 @@ def test_a_drift_alerts_with_the_table_naming_criterion_resource_expected_found_
     found = verdict("dev", report(tmp_path, result("passed"), result("failed", drift=[PITR])), "https://run/1")
     assert found.alert and found.headline == "dev: 1 failed check(s): INF-DDB-PITR"
     assert f"| `INF-DDB-PITR` | dev | `bbws-products-dev` | ENABLED | DISABLED | `{CALL}` |" in found.body
-    assert "- **INF-DDB-PITR** 2_1_bbws_product_infrastructure: bbws-products-dev" in found.body
+    assert "- **INF-DDB-PITR** (live) 2_1_bbws_product_infrastructure: `bbws-products-dev: INF-DDB-PITR" in found.body
     assert found.body.rstrip().endswith("Run: https://run/1")
 
 

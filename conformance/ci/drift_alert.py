@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.report import drift_table, failures
+from conformance.report import drift_table, failure_lines, failures
 
 LABEL = "drift-{env}"
 TITLE = "Conformance drift in {env}"
@@ -41,9 +41,8 @@ def verdict(env: str, report: Path, run_url: str = "") -> Verdict:
     criteria = sorted({r["criterion"] for r in failed})
     headline = f"{env}: {len(failed)} failed check(s): {', '.join(criteria)}"
     lines = [f"## {headline}", *drift_table(results), "", "### Every failure", ""]
-    for result in failed:
-        where = f" {result['repo']}" if result.get("repo") else ""
-        lines.append(f"- **{result['criterion']}**{where}: {result['message']}")
+    for result in failed:  # escaped as in the step summary: the messages quote repository files
+        lines += failure_lines(result, with_env=False)
     return Verdict(env, True, headline, "\n".join(lines) + link + "\n")
 
 

@@ -16,13 +16,15 @@ from typing import Any
 import yaml
 
 from conformance.evidence.evaluate import Unresolvable
-from conformance.evidence.files import LocalFiles, RepoFiles
+from conformance.evidence.files import LocalFiles, RepoFiles, Unreadable
 from conformance.evidence.hcl import Body, ParseFailure, parse_hcl
 from conformance.evidence.module import EnvModule, Module, read_module, tfvars_values, with_environment
+from conformance.evidence.strict_yaml import load_strict
 from conformance.platform.model import LambdaFunction, Names, Platform
 
-# libyaml's safe loader when PyYAML has it (about 9x faster on workflows), else the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+TERRAFORM = "terraform"
+# What Terraform reads as HCL under terraform/: modules, variable files, partial backend settings.
+HCL_SUFFIXES = (".tf", ".tfvars", ".hcl", ".tfbackend")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,14 @@ class FleetEvidence:
         return self._cache[key]
 
     def local_path(self, repo: str) -> Path | None:
-        """The repository on this machine, or None when it is read through another host."""
+        """The repository on this machine to hand to terraform, or None.
+
+        None when it is read through another host, and when its terraform/ folder holds anything
+        the suite refuses to read (criterion TF-PARSE names it): terraform would follow the link
+        out of the root and print what it found, or block on the FIFO.
+        """
+        if self.terraform_refusals(repo):
+            return None
         return self.files.local_path(repo)
 
     def exists(self, repo: str, relative: str = "") -> bool:
@@ -64,33 +73,73 @@ class FleetEvidence:
     def is_file(self, repo: str, relative: str) -> bool:
         return self.files.is_file(f"{repo}/{relative}")
 
-    def list(self, repo: str, folder: str, suffixes: tuple[str, ...], recursive: bool = False) -> list[str]:
-        """Files under `repo/folder` with these suffixes, relative to the repository."""
+    def list(self, repo: str, folder: str, suffixes: tuple[str, ...] | None, recursive: bool = False) -> list[str]:
+        """Files under `repo/folder` with these suffixes (None: any), relative to the repository."""
         found = self.files.list(f"{repo}/{folder}", suffixes, recursive)
         return [path.removeprefix(f"{repo}/") for path in found]
 
+    def read(self, repo: str, relative: str) -> str | Unreadable | None:
+        """The file's text, None when nothing is there, or why it is refused (conformance.evidence.files)."""
+        return self._once(("read", repo, relative), lambda: self.files.read(f"{repo}/{relative}"))
+
     def text(self, repo: str, relative: str) -> str | None:
-        """The file's text, or None when it does not exist."""
-        return self._once(("text", repo, relative), lambda: self.files.read(f"{repo}/{relative}"))
+        """The file's text, or None when it does not exist or is refused (then it fails whoever needs it)."""
+        found = self.read(repo, relative)
+        return found if isinstance(found, str) else None
+
+    def unreadable(self, repo: str, relative: str) -> Unreadable | None:
+        """Why the file is refused, or None when it is read (or simply not there)."""
+        found = self.read(repo, relative)
+        return found if isinstance(found, Unreadable) else None
+
+    def refusal(self, repo: str, relative: str = "") -> Unreadable | None:
+        """Why an entry (the repository, a folder, a file) must not be read or handed to a tool, without reading it."""
+        return self._once(("refusal", repo, relative), lambda: self.files.check(f"{repo}/{relative}".rstrip("/")))
+
+    def terraform_files(self, repo: str) -> list[str]:
+        """Every file under terraform/, at any depth (not .terraform/), relative to the repository."""
+        return self._once(("terraform-files", repo), lambda: self.list(repo, TERRAFORM, None, recursive=True))
+
+    def terraform_refusals(self, repo: str) -> list[Unreadable]:
+        """What under terraform/ is refused: the folder itself, or files (HCL ones read, others only looked at)."""
+
+        def find() -> list[Unreadable]:
+            if folder := self.refusal(repo, TERRAFORM):
+                return [folder]
+            found = []
+            for path in self.terraform_files(repo):
+                refused = self.unreadable(repo, path) if path.endswith(HCL_SUFFIXES) else self.refusal(repo, path)
+                if refused is not None:
+                    found.append(refused)
+            return found
+
+        return self._once(("terraform-refusals", repo), find)
 
     def module(self, repo: str) -> Module:
         def parse() -> Module:
-            paths = self.list(repo, "terraform", (".tf",))
-            module = read_module([(f"{repo}/{p}", self.text(repo, p)) for p in paths], f"{repo}/terraform")
-            self.parse_counts.update(module.files)
+            paths = self.list(repo, TERRAFORM, (".tf",))
+            module = read_module([(f"{repo}/{p}", self.text(repo, p)) for p in paths], f"{repo}/{TERRAFORM}")
+            refused = {u.file: u for p in paths if (u := self.unreadable(repo, p))}
+            module.failures = [
+                ParseFailure(f.file, refused[f.file].line, 0, refused[f.file].reason) if f.file in refused else f
+                for f in module.failures
+            ]
+            self.parse_counts.update(f for f in module.files if f not in refused)
             return module
 
         return self._once(("module", repo), parse)
 
     def hcl(self, repo: str, relative: str) -> Body | ParseFailure | None:
-        """A single HCL file (tfvars, backend settings), or None when missing."""
+        """A single HCL file (tfvars, backend settings), or None when missing; a refused file is a failure."""
 
         def parse() -> Body | ParseFailure | None:
-            text = self.text(repo, relative)
-            if text is None:
+            found = self.read(repo, relative)
+            if isinstance(found, Unreadable):
+                return ParseFailure(found.file, found.line, 0, found.reason)
+            if found is None:
                 return None
             self.parse_counts[f"{repo}/{relative}"] += 1
-            return parse_hcl(text, f"{repo}/{relative}")
+            return parse_hcl(found, f"{repo}/{relative}")
 
         return self._once(("hcl", repo, relative), parse)
 
@@ -109,17 +158,21 @@ class FleetEvidence:
         return self._once(("env_module", repo, env), build)
 
     def yaml(self, repo: str, relative: str) -> dict[str, Any] | YamlFailure | None:
+        """A workflow's document; a refused file, an alias or a duplicate key is a failure with its line."""
+
         def parse() -> dict[str, Any] | YamlFailure | None:
-            text = self.text(repo, relative)
-            if text is None:
+            found = self.read(repo, relative)
+            if isinstance(found, Unreadable):
+                return YamlFailure(found.file, found.line, found.reason)
+            if found is None:
                 return None
             self.parse_counts[f"{repo}/{relative}"] += 1
             try:
-                data = yaml.load(text, Loader=SAFE_LOADER)
+                data = load_strict(found)
             except yaml.YAMLError as error:
                 mark = getattr(error, "problem_mark", None)
                 return YamlFailure(
-                    f"{repo}/{relative}", mark.line + 1 if mark else 0, str(getattr(error, "problem", error))
+                    f"{repo}/{relative}", mark.line + 1 if mark else 1, str(getattr(error, "problem", None) or error)
                 )
             if not isinstance(data, dict):
                 return YamlFailure(f"{repo}/{relative}", 1, "expected a mapping at the top level")

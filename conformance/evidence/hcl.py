@@ -15,6 +15,8 @@ from hcl2.api import parses_to_tree
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
+from conformance.evidence.files import read_regular
+
 
 @dataclass(frozen=True)
 class Location:
@@ -135,12 +137,18 @@ def parse_hcl(text: str, file: str) -> Body | ParseFailure:
         return ParseFailure(file, getattr(error, "line", 0) or 0, getattr(error, "column", 0) or 0, reason)
     except LarkError as error:
         return ParseFailure(file, 0, 0, str(error).splitlines()[0])
-    return _body(tree.children[0], file, text)
+    except RecursionError:
+        return ParseFailure(file, 1, 0, "nests too deeply to be read")
+    try:
+        return _body(tree.children[0], file, text)
+    except RecursionError:
+        return ParseFailure(file, 1, 0, "nests too deeply to be read")
 
 
 def read_hcl(path: Path, display: str) -> Body | ParseFailure:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        return ParseFailure(display, 0, 0, error.strerror or str(error))
-    return parse_hcl(text, display)
+    """A file read as the evidence reads one: a regular file, at most the size limit, UTF-8."""
+    found = read_regular(str(path))
+    if isinstance(found, str):
+        return parse_hcl(found, display)
+    reason, line = found
+    return ParseFailure(display, line, 0, reason)

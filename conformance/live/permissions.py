@@ -65,6 +65,11 @@ def declared_operations(platform: Platform, criteria: Iterable[DeclaresReads]) -
     return dict(found)
 
 
+def state_objects(platform: Platform) -> frozenset[tuple[str, str]]:
+    """(bucket, key) of every env's infrastructure state: the only S3 objects the live checks read."""
+    return frozenset((platform.names(env).state_bucket, platform.names(env).state_key) for env in platform.environments)
+
+
 def allowed_operations(platform: Platform, criteria: Iterable[DeclaresReads]) -> frozenset[str]:
     """The read-only guard's allow-list: every declared `service:Operation`."""
     return frozenset(declared_operations(platform, criteria))

@@ -26,7 +26,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from conformance.live.errors import MAX_ATTEMPTS, Absent, LiveError, Stopped, Subject, classify, snake
-from conformance.live.guard import ACCOUNT_READ, account_mismatch, install_read_only
+from conformance.live.guard import (
+    ACCOUNT_READ,
+    GUARD_GONE,
+    GuardIntact,
+    ReadOnlyViolation,
+    account_mismatch,
+    install_read_only,
+    probe,
+)
+from conformance.live.permissions import state_objects
 from conformance.platform.model import Names, Platform
 
 RETRIES = {"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS}
@@ -52,6 +61,7 @@ class LiveEvidence:
         # the guard's allow-list, the live checks' declared reads (conformance.live.permissions),
         # and which criterion owns each kind of resource (it reports the resource missing).
         self.allowed = allowed
+        self.objects = state_objects(platform)  # the S3 objects the guard lets through: each env's state
         self.owners = dict(owners)
         self.endpoint_url = endpoint_url or None
         self.retries = dict(retries or RETRIES)
@@ -82,7 +92,7 @@ class LiveEvidence:
                 # An emulator checks no signature; dummy keys beat "no credentials" there.
                 core.set_credentials("testing", "testing")
             session = boto3.session.Session(botocore_session=core)
-            install_read_only(session.events, self.allowed)
+            install_read_only(session.events, self.allowed, self.objects)
             session.events.register("before-call", self._count_call, unique_id="bbws-conformance-count")
             session.events.register_first("before-send", self._count_attempt, unique_id="bbws-conformance-attempts")
             self._session = session
@@ -99,6 +109,22 @@ class LiveEvidence:
                 service, region_name=region, endpoint_url=self.endpoint_url, config=config
             )
         return self._clients[key]
+
+    @staticmethod
+    def ensure_guarded(client: Any, operation: str) -> None:
+        """Before every call: the guard still answers on this client's own events, or nothing is sent.
+
+        A client copies the session's handlers when it is made, so a hook taken off it later
+        would leave it unguarded; the probe reaches the hook only if it is still registered.
+        """
+        service = client.meta.service_model
+        model = service.operation_model(operation)
+        event = f"before-parameter-build.{service.service_id.hyphenize()}.{operation}"
+        try:
+            client.meta.events.emit(event, params=probe(), model=model, context={})
+        except GuardIntact:
+            return
+        raise ReadOnlyViolation(service=service.service_name, operation=operation, reason=GUARD_GONE)
 
     def _count_call(self, model: Any, **_: Any) -> None:
         self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
@@ -185,7 +211,9 @@ class LiveEvidence:
         if self.stopped is not None:
             raise self.stopped
         try:
-            response = read(self.client(service, region))
+            client = self.client(service, region)
+            self.ensure_guarded(client, operation)
+            response = read(client)
         except Exception as error:
             attempts = self.retries.get("total_max_attempts", MAX_ATTEMPTS)
             failure = classify(error, service, operation, subject, where, self.endpoint, attempts)

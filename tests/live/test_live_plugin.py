@@ -96,7 +96,7 @@ def test_a_drift_fails_through_the_plugin_with_its_data_in_the_reports(
         {"resource": served.names.table, "expected": "ENABLED", "found": "DISABLED", "call": call}
     ]
     assert "| `INF-DDB-PITR` (live) DynamoDB point-in-time recovery enabled |" in summary
-    assert f"- **INF-DDB-PITR** (live) {platform.infrastructure.repo} ({ENV}): {line}" in summary
+    assert f"- **INF-DDB-PITR** (live) {platform.infrastructure.repo} ({ENV}): `{line}`" in summary
     # The drift table: criterion, env, resource, expected, found and the AWS call, one row per value.
     row = f"| `INF-DDB-PITR` | {ENV} | `{served.names.table}` | ENABLED | DISABLED | `{call}` |"
     assert "### Drift" in summary and summary.count(row) == 1, summary

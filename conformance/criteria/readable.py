@@ -1,0 +1,75 @@
+"""The files the suite reads can be read, and the Terraform parses: never a silent pass.
+
+A file that does not parse, or that the reader refuses (a link leaving the repos root, a FIFO or
+device, more than the size limit, not UTF-8: conformance.evidence.files), fails the criteria
+that need it as a file they cannot find. These two criteria fail for it too, always, naming the
+file, the line and why, so a broken file that holds nothing a criterion looks for is still seen.
+"""
+
+from __future__ import annotations
+
+from conformance.core import Problem
+from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.criteria.layout import infrastructure_layout, lambda_layout
+from conformance.evidence.files import MAX_BYTES, megabytes
+from conformance.evidence.fleet import HCL_SUFFIXES, TERRAFORM, FleetEvidence, RepoView
+from conformance.evidence.hcl import ParseFailure
+
+
+def terraform_parses(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """Every file under terraform/ can be read, and every HCL one (.tf, .tfvars, .hcl, .tfbackend) parses."""
+    refused = evidence.terraform_refusals(view.name)
+    problems = [Problem(u.where, f"cannot be read: {u.reason}") for u in refused]
+    skip = {u.file for u in refused}
+    if evidence.refusal(view.name, TERRAFORM):
+        return problems
+    module_failures = {f.file: f for f in view.module.failures}
+    for path in evidence.terraform_files(view.name):
+        shown = f"{view.name}/{path}"
+        if shown in skip or not path.endswith(HCL_SUFFIXES):
+            continue
+        in_module = path.count("/") == 1 and path.endswith(".tf")  # terraform/x.tf: read with the module
+        failure = module_failures.get(shown) if in_module else evidence.hcl(view.name, path)
+        if isinstance(failure, ParseFailure):
+            problems.append(Problem(f"{failure.file}:{max(failure.line, 1)}", f"does not parse: {failure.reason}"))
+    return problems
+
+
+def files_readable(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """The repository and every file of its tree outside terraform/ (TF-PARSE's) can be read."""
+    if refused := evidence.refusal(view.name):
+        return [Problem(view.name, f"cannot be read: the repository {refused.reason}; nothing in it is read")]
+    if view.function is None:
+        paths = infrastructure_layout(view.platform)
+    else:
+        paths, _ = lambda_layout(view.function, view.platform)
+    problems = []
+    for path in paths:
+        if path.startswith(f"{TERRAFORM}/"):
+            continue
+        if refused := evidence.unreadable(view.name, path):
+            problems.append(Problem(refused.where, f"cannot be read: {refused.reason}"))
+    return problems
+
+
+EVERY = RepoScope.EVERY_REPO
+CRITERIA = [
+    Criterion(
+        id="REPO-FILES-SAFE",
+        title=f"Every file of the tree is a regular UTF-8 file inside the repos root, at most {megabytes(MAX_BYTES)}",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=EVERY,
+        files=("<tree>",),
+        static=files_readable,
+        per_env=False,
+    ),
+    Criterion(
+        id="TF-PARSE",
+        title="Every Terraform file can be read and parses (.tf, .tfvars, backend settings, at any depth)",
+        requirement=Requirement.INFRA_FILES,
+        scope=EVERY,
+        files=("terraform/**",),
+        static=terraform_parses,
+        per_env=False,
+    ),
+]
