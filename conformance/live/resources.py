@@ -21,6 +21,7 @@ RESOURCE_KINDS = (
     "table",
     "queue",
     "dead_letter",
+    "audit_queue",
     "audit_bucket",
     "alert_topic",
     "rest_api",
@@ -53,6 +54,18 @@ class Names:
     @property
     def dead_letter(self) -> str:
         return self._name(self.platform.infrastructure.queue.dead_letter.thing)
+
+    @property
+    def audit_queue(self) -> str:
+        """The audit function's own queue, subscribed to the events topic like the change queue."""
+        return self._name(self.platform.infrastructure.audit_queue.thing)
+
+    @property
+    def events_topic_arn(self) -> str:
+        """The topic the API Lambdas publish change events to (its ARN from the spec's names)."""
+        env = self.platform.environments[self.env]
+        topic = self._name(self.platform.infrastructure.events_topic.thing)
+        return f"arn:aws:sns:{env.region}:{env.account_id}:{topic}"
 
     @property
     def audit_bucket(self) -> str:

@@ -1,4 +1,4 @@
-"""SQS reads: the change queue and its dead-letter queue, found by name."""
+"""SQS reads: the change queue, its dead-letter queue and the audit queue, found by name."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any
 
 from conformance.live.session import LiveEnv, Target
 
-OWNERS = {"queue": "INF-SQS-QUEUE", "dead_letter": "INF-SQS-DLQ"}
-WHAT = {"queue": "the change queue", "dead_letter": "the dead-letter queue"}
+# The audit queue has no criterion of its own yet: the trigger check that reads it reports it.
+OWNERS = {"queue": "INF-SQS-QUEUE", "dead_letter": "INF-SQS-DLQ", "audit_queue": "LAMBDA-SQS-TRIGGER"}
+WHAT = {"queue": "the change queue", "dead_letter": "the dead-letter queue", "audit_queue": "the audit queue"}
 
 
 def _target(live: LiveEnv, which: str) -> Target:

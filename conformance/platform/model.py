@@ -57,12 +57,23 @@ def check_http_path(value: str) -> str:
     return value
 
 
+def check_pattern(value: str, *fields: str) -> str:
+    """A name pattern that holds every one of `fields` (and no other `{...}`)."""
+    missing = [f for f in fields if f not in value]
+    unknown = sorted(set(re.findall(r"\{[^}]*\}", value)) - set(fields))
+    if missing or unknown:
+        wanted = " and ".join(fields)
+        raise ValueError(f"expected a pattern holding {wanted} and no other {{...}}, found {value!r}")
+    return value
+
+
 def deploy_role_arn(pattern: str, env: str, account_id: str) -> str:
     """The role a deploy workflow assumes: in the env's own account, named by the spec's pattern."""
     return f"arn:aws:iam::{account_id}:role/{pattern.format(env=env)}"
 
 
 LAMBDA_ROLE_THING = "{dashed}-role"
+IAM_ROLE_NAME_MAX = 64
 # The KMS key of every Lambda log group, owned by the infrastructure repository.
 LAMBDA_LOGS_KEY_THING = "lambda-logs"
 
@@ -121,6 +132,7 @@ class GitHub(Strict):
     terraform_version: str
     python_version: str
     actions: dict[str, str]
+    repo_deploy_role: str
 
     @field_validator("actions")
     @classmethod
@@ -136,6 +148,11 @@ class GitHub(Strict):
         if "{env}" not in value:
             raise ValueError(f"expected a pattern holding {{env}}, found {value!r}")
         return value
+
+    @field_validator("repo_deploy_role")
+    @classmethod
+    def _per_repo_and_env(cls, value: str) -> str:
+        return check_pattern(value, "{repo}", "{env}")
 
 
 GITHUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -274,6 +291,30 @@ class Alarm(Strict):
     _thing = field_validator("thing")(check_thing)
 
 
+class ApiStage(Strict):
+    """The REST API's stage (named after the env): its throttling and where its access logs go."""
+
+    throttling_burst_limit: int = Field(ge=0, le=5000)
+    throttling_rate_limit: float = Field(ge=0, le=10000)
+    access_log_thing: str
+
+    _thing = field_validator("access_log_thing")(check_thing)
+
+
+class Bootstrap(Strict):
+    """What a fresh env account needs before the first deploy: bootstrap/ of the infrastructure repo."""
+
+    state_key: str
+    apigateway_logs_role: str
+
+    _thing = field_validator("apigateway_logs_role")(check_thing)
+
+    @field_validator("state_key")
+    @classmethod
+    def _in_the_repo(cls, value: str) -> str:
+        return check_pattern(value, "{repo}")
+
+
 OUTPUT_SOURCES = {
     "rest_api": ("id", "execution_arn", "root_resource_id"),
     "table": ("name", "arn"),
@@ -282,6 +323,17 @@ OUTPUT_SOURCES = {
     "audit_bucket": ("bucket", "arn"),
     "alert_topic": ("arn", "name"),
 }
+
+
+# What the extra outputs may export, beyond OUTPUT_SOURCES: the fan-out and the stage.
+EXTRA_OUTPUT_SOURCES = {
+    "events_topic": ("arn", "name"),
+    "audit_queue": ("url", "arn"),
+    "audit_dead_letter": ("url", "arn"),
+    "api_stage": ("stage_name", "invoke_url"),
+}
+# The spec's queues an event-driven Lambda may read: the key in `infrastructure`.
+CONSUMABLE_QUEUES = ("queue", "audit_queue")
 
 
 class Infrastructure(Strict):
@@ -293,6 +345,35 @@ class Infrastructure(Strict):
     rest_api: Named
     dlq_alarm: Alarm
     outputs: dict[str, str]
+    events_topic: Named
+    audit_queue: Queue
+    api_stage: ApiStage
+    bootstrap: Bootstrap
+    extra_outputs: dict[str, str]
+
+    @field_validator("extra_outputs")
+    @classmethod
+    def _known_extra_sources(cls, outputs: dict[str, str]) -> dict[str, str]:
+        sources = {**OUTPUT_SOURCES, **EXTRA_OUTPUT_SOURCES}
+        for name, source in outputs.items():
+            if not SNAKE_CASE.match(name):
+                raise ValueError(f"expected a snake_case output name, found {name!r}")
+            resource, _, attribute = source.partition(".")
+            if attribute not in sources.get(resource, ()):
+                known = ", ".join(f"{r}.{a}" for r, attrs in sources.items() for a in attrs)
+                raise ValueError(f"output {name}: expected one of {known}, found {source!r}")
+        return outputs
+
+    @model_validator(mode="after")
+    def _extra_outputs_are_extra(self) -> Infrastructure:
+        twice = sorted(set(self.outputs) & set(self.extra_outputs))
+        if twice:
+            raise ValueError(f"extra_outputs: expected names not among outputs, found {twice[0]!r}")
+        return self
+
+    def queue_spec(self, key: str) -> Queue:
+        """The queue an event-driven Lambda reads, by its key (`queue`, `audit_queue`)."""
+        return {"queue": self.queue, "audit_queue": self.audit_queue}[key]
 
     @field_validator("outputs")
     @classmethod
@@ -325,6 +406,9 @@ class Operation(StrEnum):
 API_OPERATIONS = {Operation.LIST, Operation.GET, Operation.CREATE, Operation.UPDATE, Operation.DELETE}
 WRITES_CHANGES = {Operation.CREATE, Operation.UPDATE, Operation.DELETE}
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# How API Gateway authorises a method: anonymous, or SigV4-signed by an IAM principal.
+AUTHORIZATIONS = ("NONE", "AWS_IAM")
 
 
 class LambdaFunction(Strict):
@@ -336,8 +420,36 @@ class LambdaFunction(Strict):
     dynamodb: bool
     http_method: str | None = None
     path: str | None = None
+    # api: how the REST API authorises the method (default: `lambdas.authorization` by method).
+    authorization: str | None = None
+    # sqs: the queue it reads, a key of `infrastructure` (default: `queue`, the change queue).
+    queue: str | None = None
 
     _name = field_validator("name")(check_lambda_name)
+
+    @field_validator("authorization")
+    @classmethod
+    def _authorization(cls, value: str | None) -> str | None:
+        if value is not None and value not in AUTHORIZATIONS:
+            raise ValueError(f"expected one of {', '.join(AUTHORIZATIONS)}, found {value!r}")
+        return value
+
+    @field_validator("queue")
+    @classmethod
+    def _queue(cls, value: str | None) -> str | None:
+        if value is not None and value not in CONSUMABLE_QUEUES:
+            raise ValueError(f"expected one of {', '.join(CONSUMABLE_QUEUES)}, found {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _settings_fit_kind(self) -> LambdaFunction:
+        if self.kind is Kind.API and self.queue is not None:
+            raise ValueError(f"{self.name}: an api Lambda reads no queue")
+        if self.kind is Kind.SQS and self.authorization is not None:
+            raise ValueError(f"{self.name}: an sqs Lambda has no API method to authorise")
+        if self.authorization == "NONE" and self.http_method in WRITE_METHODS:
+            raise ValueError(f"{self.name}: a {self.http_method} method must not be anonymous, found NONE")
+        return self
 
     @field_validator("http_method")
     @classmethod
@@ -381,6 +493,11 @@ class LambdaFunction(Strict):
     def publishes_changes(self) -> bool:
         return self.operation in WRITES_CHANGES
 
+    @property
+    def consumed_queue(self) -> str | None:
+        """The key of the queue an event-driven Lambda reads; None for an api Lambda."""
+        return (self.queue or "queue") if self.kind is Kind.SQS else None
+
 
 class Lambdas(Strict):
     repo: str
@@ -391,6 +508,20 @@ class Lambdas(Strict):
     required_locals: tuple[str, ...]
     remote_state_locals: dict[str, str]
     functions: tuple[LambdaFunction, ...]
+    extra_remote_state_locals: dict[str, str]
+    authorization: dict[str, str]
+
+    @field_validator("authorization")
+    @classmethod
+    def _authorization_by_method(cls, value: dict[str, str]) -> dict[str, str]:
+        for method, authorization in value.items():
+            if method not in HTTP_METHODS:
+                raise ValueError(f"expected HTTP methods {', '.join(HTTP_METHODS)} as keys, found {method!r}")
+            if authorization not in AUTHORIZATIONS:
+                raise ValueError(f"{method}: expected one of {', '.join(AUTHORIZATIONS)}, found {authorization!r}")
+            if method in WRITE_METHODS and authorization == "NONE":
+                raise ValueError(f"{method}: a write method must not be anonymous, found NONE")
+        return value
 
     @model_validator(mode="after")
     def _required_locals_listed(self) -> Lambdas:
@@ -461,6 +592,47 @@ class Platform(Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _deployable(self) -> Platform:
+        """The fan-out, the stage and the bootstrap: names unique, outputs known, no competing consumers."""
+        infra, lambdas = self.infrastructure, self.lambdas
+        things = self.things + self.deploy_things
+        twice = sorted({t for t in self.deploy_things if things.count(t) > 1})
+        if twice:
+            raise ValueError(f"expected unique resource names, found {twice[0]!r} twice")
+        for local, output in lambdas.extra_remote_state_locals.items():
+            if local in lambdas.remote_state_locals:
+                raise ValueError(f"lambdas.extra_remote_state_locals.{local}: expected a new local, found it twice")
+            if output not in infra.extra_outputs:
+                raise ValueError(
+                    f"lambdas.extra_remote_state_locals.{local}: expected an infrastructure extra output, "
+                    f"found {output!r}"
+                )
+        readers: dict[str, str] = {}
+        for function in lambdas.functions:
+            unauthorised = function.kind is Kind.API and function.authorization is None
+            if unauthorised and function.http_method not in lambdas.authorization:
+                raise ValueError(
+                    f"lambdas.authorization: expected an entry for {function.http_method} ({function.name})"
+                )
+            queue = function.consumed_queue
+            if queue is not None:
+                if queue in readers:
+                    raise ValueError(
+                        f"{function.name}: expected a queue of its own, found {queue!r} read by {readers[queue]} "
+                        "(two consumers of one queue each miss the other's messages)"
+                    )
+                readers[queue] = function.name
+        for repo in self.repo_names:
+            for env in self.environments:
+                role = self.repo_deploy_role(repo, env)
+                if len(role) > IAM_ROLE_NAME_MAX:
+                    raise ValueError(
+                        f"github.repo_deploy_role: expected role names of at most {IAM_ROLE_NAME_MAX} "
+                        f"characters, found {role!r} ({len(role)})"
+                    )
+        return self
+
     # -- derived names: the only place a name pattern is applied ---------------------------
 
     @property
@@ -482,6 +654,18 @@ class Platform(Strict):
         ]
         derived = [LAMBDA_LOGS_KEY_THING]
         return fixed + derived + [t for f in self.lambdas.functions for t in (f.dashed, f.role_thing)]
+
+    @property
+    def deploy_things(self) -> list[str]:
+        """The resource names the fan-out, the stage and the bootstrap add to `things`."""
+        infra = self.infrastructure
+        return [
+            infra.events_topic.thing,
+            infra.audit_queue.thing,
+            infra.audit_queue.dead_letter.thing,
+            infra.api_stage.access_log_thing,
+            infra.bootstrap.apigateway_logs_role,
+        ]
 
     def lambda_repo(self, function: LambdaFunction) -> str:
         return self.lambdas.repo.format(name=function.name)
@@ -518,6 +702,38 @@ class Platform(Strict):
         }
         repositories = [f"{self.github.organisation}/{spec.repository}", spec.immutable_subject.format(**fields)]
         return [f"repo:{repository}:environment:{environment}" for repository in repositories]
+
+    def authorization(self, function: LambdaFunction) -> str | None:
+        """How the REST API authorises an api Lambda's method; None for an sqs Lambda."""
+        if function.http_method is None:
+            return None
+        return function.authorization or self.lambdas.authorization[function.http_method]
+
+    def output_for(self, source: str) -> str:
+        """The output (required or extra) that exports `source`, e.g. `audit_queue.arn`."""
+        infra = self.infrastructure
+        for name, exported in {**infra.outputs, **infra.extra_outputs}.items():
+            if exported == source:
+                return name
+        raise KeyError(source)
+
+    def github_environment(self, env: str) -> str:
+        """The GitHub environment a deploy job of `env` runs in: the approval gate, else the env's name."""
+        return self.environments[env].approval_environment or env
+
+    def repo_deploy_role(self, repo: str, env: str) -> str:
+        return self.github.repo_deploy_role.format(repo=repo, env=env)
+
+    def repo_deploy_role_arn(self, repo: str, env: str) -> str:
+        return f"arn:aws:iam::{self.environments[env].account_id}:role/{self.repo_deploy_role(repo, env)}"
+
+    def deploy_subject(self, repo: str, env: str) -> str:
+        """The OIDC subject of `repo`'s deploy jobs for `env`: the only one its deploy role trusts."""
+        return f"repo:{self.github.organisation}/{repo}:environment:{self.github_environment(env)}"
+
+    @property
+    def bootstrap_state_key(self) -> str:
+        return self.infrastructure.bootstrap.state_key.format(repo=self.infrastructure.repo)
 
     def function(self, name: str) -> LambdaFunction:
         for function in self.lambdas.functions:
