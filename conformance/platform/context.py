@@ -73,6 +73,8 @@ def deploy_context(platform: Platform) -> dict[str, Any]:
         "extra_remote_state_locals": dict(platform.lambdas.extra_remote_state_locals),
         "bootstrap": {
             "state_key": platform.bootstrap_state_key,
+            "state_bucket": platform.state.bucket.format(env=HCL_ENVIRONMENT),
+            "lock_table": platform.state.lock_table.format(env=HCL_ENVIRONMENT),
             "repo_deploy_role": platform.github.repo_deploy_role.replace("{env}", HCL_ENVIRONMENT),
             "github_environments": {name: platform.github_environment(name) for name in platform.environments},
         },

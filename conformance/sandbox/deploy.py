@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import ClientError
 
 from conformance.platform.model import Platform
 from conformance.sandbox.emulator import client_environment
@@ -142,37 +141,6 @@ def aws_client(service: str, endpoint_url: str, region: str):
         aws_access_key_id="sandbox",
         aws_secret_access_key="sandbox",
     )
-
-
-def bootstrap_state(target: Target) -> None:
-    """The env's state bucket (versioned, encrypted) and lock table, as each account has them."""
-    s3 = aws_client("s3", target.endpoint_url, target.region)
-    create = {"Bucket": target.state_bucket}
-    if target.region != "us-east-1":
-        create["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    try:
-        s3.create_bucket(**create)
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
-            raise
-    s3.put_bucket_versioning(Bucket=target.state_bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_encryption(
-        Bucket=target.state_bucket,
-        ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-        },
-    )
-    dynamodb = aws_client("dynamodb", target.endpoint_url, target.region)
-    try:
-        dynamodb.create_table(
-            TableName=target.lock_table,
-            AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceInUseException":
-            raise
 
 
 def backend_arguments(target: Target) -> list[str]:

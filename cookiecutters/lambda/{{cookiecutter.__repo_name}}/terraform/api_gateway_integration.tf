@@ -94,7 +94,8 @@ resource "aws_api_gateway_deployment" "this" {
     redeployment = sha1(jsonencode([
       aws_api_gateway_method.this.id,
       aws_api_gateway_method.this.authorization,
-      aws_api_gateway_method.this.request_parameters,
+      # API Gateway answers {} for no parameters, where the configuration says null.
+      coalesce(aws_api_gateway_method.this.request_parameters, {}),
       aws_api_gateway_integration.this.id,
       aws_api_gateway_integration.this.type,
       aws_api_gateway_integration.this.uri,
