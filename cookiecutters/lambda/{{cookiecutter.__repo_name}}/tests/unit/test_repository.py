@@ -191,7 +191,7 @@ def test_tombstone_is_idempotent_and_keeps_the_first_time(repository, table, pro
 def test_a_newer_product_never_overwrites_a_tombstone(repository, product) -> None:
     repository.create(product)
     repository.delete(product.id)
-    later = product.model_copy(update={"updated_at": product.updated_at + timedelta(days=365)})
+    later = product.model_copy(update={"updated_at": product.updated_at + timedelta(weeks=60)})
 
     assert repository.put_if_newer(later) is False
     assert repository.get(product.id) is None
