@@ -353,6 +353,18 @@ data "aws_iam_policy_document" "deploy_lambda" {
     }
   }
 
+  # The provider reads the stage before deleting a deployment; the stage itself is the
+  # infrastructure repository's, so it may be read here, never changed or deleted.
+  dynamic "statement" {
+    for_each = each.value.http_method == null ? [] : [each.value.http_method]
+
+    content {
+      sid       = "ReadTheStage"
+      actions   = ["apigateway:GET"]
+      resources = ["${local.arn.apigateway}:/restapis/*/stages/*"]
+    }
+  }
+
   # Event source mappings are named by generated ids: the writes only for its own function.
   dynamic "statement" {
     for_each = each.value.http_method == null ? [each.key] : []

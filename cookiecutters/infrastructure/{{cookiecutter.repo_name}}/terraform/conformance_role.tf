@@ -52,7 +52,8 @@ data "aws_iam_policy_document" "conformance_read" {
   statement {
     sid       = "ReadTheQueues"
     actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
-    resources = [aws_sqs_queue.queue.arn, aws_sqs_queue.dead_letter.arn]
+    # The audit queue too: the audit consumer's trigger check reads its own queue.
+    resources = [aws_sqs_queue.queue.arn, aws_sqs_queue.dead_letter.arn, aws_sqs_queue.audit_queue.arn]
   }
 
   statement {
