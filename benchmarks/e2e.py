@@ -23,7 +23,7 @@ from benchmarks.live import measure_live
 from benchmarks.paths import SPEC
 
 Say = Callable[[str], None]
-PHASES = ("generate", "emulator", "state", "infrastructure", "lambdas", "check", "stop")
+PHASES = ("generate", "emulator", "bootstrap", "infrastructure", "lambdas", "check", "stop")
 COMPLETE = re.compile(r"^(\S+): (?:Creation|Modifications) complete after ((?:\d+h)?(?:\d+m)?\d+s)", re.MULTILINE)
 
 
@@ -89,6 +89,7 @@ def time_plugin_detection() -> float:
 def run_e2e(work: Path, say: Say, env: str = "dev", live_runs: int = 3) -> dict[str, Any]:
     from conformance.generate.fleet import generate_fleet
     from conformance.platform import load_platform
+    from conformance.sandbox import bootstrap
     from conformance.sandbox import deploy as deploying
     from conformance.sandbox.cli import uses_managed_policies
     from conformance.sandbox.emulator import Emulator
@@ -127,8 +128,11 @@ def run_e2e(work: Path, say: Say, env: str = "dev", live_runs: int = 3) -> dict[
         target = Target(url, env, platform, repos, workdir)
         shutil.rmtree(workdir / "logs", ignore_errors=True)
         phases.start()
-        deploying.bootstrap_state(target)
-        phases.end("state")
+        first = bootstrap.apply_bootstrap(target)
+        phases.end("bootstrap")
+        if not first.ok:
+            result["error"] = f"bootstrap failed: {first.error}"
+            return result
 
         say("sandbox: deploy (infrastructure, then the Lambda repos)")
         outcomes: list[Any] = []

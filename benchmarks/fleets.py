@@ -1,8 +1,9 @@
 """Fleets of any size: the spec with extra Lambdas, rendered once and cached by what shapes it.
 
 A fleet of N repositories is the spec's infrastructure repo plus N - 1 Lambda repos: the spec's
-own Lambdas first, then `extra_0001`, `extra_0002`, ... each a copy of one of the spec's Lambdas
-in turn (so the api/sqs mix stays the spec's), an api one on a path of its own. Rendering 200
+own Lambdas first, then `extra_0001`, `extra_0002`, ... each a copy of one of the spec's API
+Lambdas in turn, on a path of its own (an event-driven Lambda needs a queue of its own, and the
+spec has one per consumer, so extra consumers cannot be copied). Rendering 200
 repositories takes minutes, so each render is kept under the work folder, keyed by a hash of the
 spec text and of everything that renders it (templates, generator, model).
 """
@@ -37,9 +38,10 @@ def scaled_spec(base: dict[str, Any], repos: int) -> dict[str, Any]:
     if wanted < len(functions):
         raise ValueError(f"a fleet of {repos} repos is smaller than the spec's own ({len(functions) + 1})")
     spec = copy.deepcopy(base)
+    shapes = [f for f in functions if f.get("kind") == "api"]
     extras = []
     for number in range(1, wanted - len(functions) + 1):
-        shape = dict(functions[(number - 1) % len(functions)])
+        shape = dict(shapes[(number - 1) % len(shapes)])
         name = f"{EXTRA_PREFIX}_{number:04d}"
         shape["name"] = name
         if shape.get("path"):

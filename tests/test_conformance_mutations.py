@@ -318,15 +318,15 @@ MUTATIONS: list[Mutation] = [
         "INF-SQS-QUEUE",
         INFRA,
         sub(SQS, r'(name\s+= )"bbws-product-change-\$', r'\1"bbws-product-changes-$'),
-        "aws_sqs_queue named 'bbws-product-change-{env}', "
-        "found bbws-product-change-dlq-{env}, bbws-product-changes-{env}",
+        # (the audit queues come first in the list, in an order that depends on the env's name)
+        "bbws-product-change-dlq-{env}, bbws-product-changes-{env}",
         also=QUEUE_DEPENDENTS,  # retention, redrive and encryption are checked on that queue
     ),
     Mutation(
         "sqs-retention-one-day",
         "INF-SQS-RETENTION",
         INFRA,
-        sub(SQS, r"(message_retention_seconds\s+= )345600$", r"\g<1>86400"),
+        sub(SQS, r'(-change-\$\{var\.environment\}"\n\s+message_retention_seconds\s+= )345600$', r"\g<1>86400"),
         "message_retention_seconds: expected 345600, found 86400",
     ),
     Mutation(
@@ -340,14 +340,14 @@ MUTATIONS: list[Mutation] = [
         "sqs-max-receive-5",
         "INF-SQS-RECEIVE-COUNT",
         INFRA,
-        sub(SQS, r"(maxReceiveCount\s+= )3$", r"\g<1>5"),
+        sub(SQS, r"(aws_sqs_queue\.dead_letter\.arn\n\s+maxReceiveCount\s+= )3$", r"\g<1>5"),
         "maxReceiveCount: expected 3, found 5",
     ),
     Mutation(
         "sqs-dlq-unencrypted",
         "INF-SQS-SSE",
         INFRA,
-        sub(SQS, r'(-dlq-\$\{var\.environment\}"\n.*\n\s+sqs_managed_sse_enabled\s+= )true', r"\1false"),
+        sub(SQS, r'(-change-dlq-\$\{var\.environment\}"\n.*\n\s+sqs_managed_sse_enabled\s+= )true', r"\1false"),
         "expected sqs_managed_sse_enabled = true or a kms_master_key_id, found neither",
     ),
     # S3 ----------------------------------------------------------------------------------------
@@ -634,7 +634,7 @@ MUTATIONS: list[Mutation] = [
         "create_product",
         sub(workflow("prod"), r"(role-to-assume: arn:aws:iam::)093646564004:", r"\g<1>536580886816:"),
         "jobs.deploy role-to-assume: expected a role in account 093646564004, "
-        "found arn:aws:iam::536580886816:role/bbws-github-deploy-prod",
+        "found arn:aws:iam::536580886816:role/bbws-deploy-2_1_bbws_create_product-prod",
         envs=("prod",),
     ),
     Mutation(

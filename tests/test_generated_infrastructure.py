@@ -58,11 +58,24 @@ def test_table_has_pitr_encryption_and_both_indexes(hcl, platform) -> None:
 
 def test_queues_are_encrypted_and_redriven(hcl, platform) -> None:
     queues = resources(hcl, "aws_sqs_queue")
-    assert len(queues) == 2
+    assert len(queues) == 4  # each consumer's queue and its dead-letter queue
     assert all(q.get("sqs_managed_sse_enabled") is True or q.get("kms_master_key_id") for q in queues)
-    (main,) = [q for q in queues if "redrive_policy" in q]
-    assert main["message_retention_seconds"] == platform.infrastructure.queue.message_retention_seconds
-    assert f"maxReceiveCount = {platform.infrastructure.queue.dead_letter.max_receive_count}" in main["redrive_policy"]
+    consumers = {q["name"]: q for q in queues if "redrive_policy" in q}
+    infra = platform.infrastructure
+    for spec in (infra.queue, infra.audit_queue):
+        queue = consumers[platform.name(spec.thing, "${var.environment}")]
+        assert queue["message_retention_seconds"] == spec.message_retention_seconds
+        assert f"maxReceiveCount = {spec.dead_letter.max_receive_count}" in queue["redrive_policy"]
+        assert "policy" in queue  # its policy set with the queue: TLS only, and the events topic may send
+
+
+def test_every_consumer_queue_is_subscribed_raw_to_the_events_topic(hcl, platform) -> None:
+    (topic,) = [t for t in resources(hcl, "aws_sns_topic") if "events" in t["name"]]
+    assert topic["name"] == platform.name(platform.infrastructure.events_topic.thing, "${var.environment}")
+    (subscriptions,) = resources(hcl, "aws_sns_topic_subscription")
+    assert subscriptions["protocol"] == "sqs" and subscriptions["raw_message_delivery"] is True
+    consumed = {f.consumed_queue for f in platform.lambdas.functions if f.consumed_queue}
+    assert set(subscriptions["for_each"]) == consumed
 
 
 def test_bucket_blocks_public_access_and_moves_to_glacier(hcl, platform) -> None:
@@ -83,9 +96,9 @@ def test_dlq_alarm_notifies_the_topic(hcl) -> None:
     assert any("aws_sns_topic." in json.dumps(a.get("alarm_actions")) for a in alarms)
 
 
-def test_outputs_are_exactly_the_nine(hcl, platform) -> None:
+def test_outputs_are_exactly_the_nine_and_the_extra_ones(hcl, platform) -> None:
     names = sorted(name for block in hcl["output"] for name in block)
-    assert names == sorted(platform.infrastructure.outputs)
+    assert names == sorted([*platform.infrastructure.outputs, *platform.infrastructure.extra_outputs])
 
 
 def test_one_execution_role_per_lambda(hcl, platform) -> None:

@@ -36,10 +36,14 @@ def repo_python(fleet: Path, platform, tmp_path_factory: pytest.TempPathFactory)
     return python
 
 
-def run_pytest(python: Path, repo: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_", "COV_"))}
+def run_pytest(
+    python: Path, repo: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The repository's own tests, with the given extra pytest arguments and environment variables."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_", "COV_"))}
+    env = {**base, **(env or {})}
     return subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=repo,
         capture_output=True,
         text=True,

@@ -29,3 +29,17 @@ def test_init_and_validate_pass_offline(terraform_dir: Path, terraform_env: dict
     result = terraform.validate(terraform_dir, terraform_env)
     assert result.ok, result.output
     assert "Success! The configuration is valid" in result.output
+
+
+def test_the_account_bootstrap_is_fmt_clean_and_valid(
+    fleet: Path, platform, tmp_path: Path, terraform_env: dict[str, str]
+) -> None:
+    """bootstrap/ of the infrastructure repo, and its first-apply override folder, offline."""
+    copy = tmp_path / "bootstrap"
+    shutil.copytree(fleet / platform.infrastructure.repo / "bootstrap", copy)
+    assert terraform.fmt_check(copy, terraform_env).ok
+    result = terraform.validate(copy, terraform_env)
+    assert result.ok, result.output
+    assert "Success! The configuration is valid" in result.output
+    override = copy / "first_apply" / "local_state_override.tf"
+    assert 'backend "local"' in override.read_text(encoding="utf-8")

@@ -31,9 +31,10 @@ def test_deploy_workflow_shape(fleet: Path, repo_name: str, env: str, platform) 
     uses = [s["uses"] for s in steps if "uses" in s]
     assert all(PINNED.match(u) for u in uses), uses
     (aws,) = [s for s in steps if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
-    assert aws["with"]["role-to-assume"].startswith(f"arn:aws:iam::{spec.account_id}:role/")
+    # The repository's own deploy role, which trusts only its jobs in the env's GitHub environment.
+    assert aws["with"]["role-to-assume"] == platform.repo_deploy_role_arn(repo_name, env)
     assert aws["with"]["aws-region"] == spec.region
-    assert job.get("environment") == spec.approval_environment
+    assert job.get("environment") == platform.github_environment(env) == (spec.approval_environment or env)
     inputs = (workflow["on"]["workflow_dispatch"] or {}).get("inputs", {})
     if spec.confirmation:
         assert inputs["confirm"]["required"] is True

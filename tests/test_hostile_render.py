@@ -98,7 +98,7 @@ FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "github.organisation": st.one_of(st.sampled_from(YAML_TRAPS), spoiled(regex(rules.GITHUB_ORGANISATION))),
     "github.terraform_version": spoiled(regex(rules.TERRAFORM_VERSION)),
     "github.python_version": spoiled(st.sampled_from(["3.9", "3.10", "3.11", "3.12", "3.13"])),
-    "github.deploy_role": spoiled(around("{env}", r"[A-Za-z0-9+=,.@_-]{1,12}")),
+    "github.repo_deploy_role": spoiled(around("{repo}-{env}", r"[A-Za-z0-9+=,.@_-]{1,6}")),
     "state.bucket": spoiled(around("{env}", r"[a-z0-9][a-z0-9-]{2,10}")),
     "state.key": spoiled(around("{repo}", r"(?:[A-Za-z0-9_-]{1,6}/){0,2}", r"(?:/[A-Za-z0-9_.-]{1,12}){0,2}")),
     "state.lock_table": spoiled(around("{env}", r"[A-Za-z0-9_.-]{1,12}")),
@@ -171,16 +171,18 @@ def baseline_runs() -> dict[tuple[str, bool], list[str]]:
 BASELINE = baseline_runs()
 
 
-def check_workflow(text: str, platform: Platform, env: str, kind: str) -> None:
+def check_workflow(text: str, platform: Platform, env: str, kind: str, repo: str) -> None:
     workflow = yaml.safe_load(text)
     spec = platform.environments[env]
     (job,) = workflow["jobs"].values()
     assert run_lines(workflow) == BASELINE[(kind, spec.confirmation is not None)]
     assert job["env"]["DEPLOY_ENV"] == env
-    assert job.get("environment") == spec.approval_environment
+    assert job.get("environment") == (spec.approval_environment or env)
     steps = {step.get("name"): step for step in job["steps"]}
     assert steps["Configure AWS credentials (OIDC)"]["with"]["aws-region"] == spec.region
-    assert steps["Configure AWS credentials (OIDC)"]["with"]["role-to-assume"] == platform.deploy_role_arn(env)
+    assert steps["Configure AWS credentials (OIDC)"]["with"]["role-to-assume"] == platform.repo_deploy_role_arn(
+        repo, env
+    )
     assert steps["Set up Terraform"]["with"]["terraform_version"] == platform.github.terraform_version
     if spec.confirmation:
         assert steps["Check the typed confirmation"]["env"]["EXPECTED"] == spec.confirmation
@@ -222,7 +224,7 @@ def test_what_the_model_accepts_renders_shared_files_that_parse_and_mean_the_spe
     for kind, context, repo in contexts:
         files = render_shared(context)
         for env in platform.environments:
-            check_workflow(files[f".github/workflows/deploy-{env}.yml"], platform, env, kind)
+            check_workflow(files[f".github/workflows/deploy-{env}.yml"], platform, env, kind, repo)
         check_hcl(files, platform, repo)
 
 

@@ -185,7 +185,11 @@ PLACEHOLDERS = [
     ("state.lock_table", "locks-{env}-{0}", "expected only the placeholders {env}, found '{0}'"),
     ("lambdas.repo", "2_1_{name}_{x}", "expected only the placeholders {name}, found '{x}'"),
     ("lambdas.repo", "2_1_bbws", "expected a pattern holding {name}"),
-    ("github.deploy_role", "bbws-github-deploy-{oops}", "expected only the placeholders {env}, found '{oops}'"),
+    (
+        "github.repo_deploy_role",
+        "bbws-deploy-{repo}-{oops}",
+        "expected only the placeholders {repo}, {env}, found '{oops}'",
+    ),
     (
         "conformance.immutable_subject",
         "{organisation_id}/{repository_id}/{org}",
@@ -213,8 +217,8 @@ RENDERED = [
     ("state.key", "../{repo}/terraform.tfstate", "expected an S3 key for 2_1_bbws_product_infrastructure"),
     ("state.key", "/{repo}/terraform.tfstate", "expected an S3 key for 2_1_bbws_product_infrastructure"),
     ("state.lock_table", "t" * 253 + "{env}", "expected a DynamoDB table name in dev"),
-    ("github.deploy_role", "bbws-github-deploy-role-for-the-product-platform-environment-{env}", "at most 64"),
-    ("github.deploy_role", "bbws deploy {env}", "expected only letters, digits and '+=,.@_-' around"),
+    ("github.repo_deploy_role", "bbws-github-deploy-role-for-the-product-platform-{repo}-{env}", "at most 64"),
+    ("github.repo_deploy_role", "bbws deploy {repo} {env}", "expected only letters, digits and '+=,.@_-' around"),
     ("lambdas.repo", "../{name}", "expected only letters, digits, '_', '.' and '-' around the placeholders"),
     ("lambdas.repo", "{name}/x", "expected only letters, digits, '_', '.' and '-' around the placeholders"),
     ("lambdas.repo", ".{name}", "for list_products: expected a repository name"),
@@ -223,11 +227,18 @@ RENDERED = [
 
 
 def test_a_long_lambda_name_is_refused_by_the_names_it_renders_to(raw) -> None:
+    """One line per field the name breaks: its execution role and its repository's deploy role."""
     name = "synchronise_the_product_catalogue_with_the_warehouse"
-    assert refusal(raw, at("lambdas.functions.0.name", name)) == (
+    data = copy.deepcopy(raw)
+    at("lambdas.functions.0.name", name)(data)
+    with pytest.raises(PlatformError) as caught:
+        parse_platform(data, "platform.yaml")
+    assert str(caught.value).splitlines() == [
         "platform.yaml: naming: expected a name for the role of synchronise_the_product_catalogue_with_the_warehouse "
-        "in dev (at most 64 characters), found 'bbws-synchronise-the-product-catalogue-with-the-warehouse-role-dev'"
-    )
+        "in dev (at most 64 characters), found 'bbws-synchronise-the-product-catalogue-with-the-warehouse-role-dev'",
+        "platform.yaml: github.repo_deploy_role: expected an IAM role name in dev (at most 64 characters), "
+        "found 'bbws-deploy-2_1_bbws_synchronise_the_product_catalogue_with_the_warehouse-dev'",
+    ]
 
 
 @pytest.mark.parametrize(("field", "value", "expected"), RENDERED, ids=[f"{f}={v}" for f, v, _ in RENDERED])
@@ -307,7 +318,7 @@ INJECTION = [
     ("github.terraform_version", '1.11.4"\n          evil: "x'),
     ("github.terraform_version", "latest"),
     ("github.python_version", "3.12; id"),
-    ("github.deploy_role", "bbws-$(id)-{env}"),
+    ("github.repo_deploy_role", "bbws-$(id)-{repo}-{env}"),
     ("conformance.immutable_subject", '{organisation_id}"/{repository_id}'),
     ("lambdas.repo", "2_1_${name}"),
     ("github.actions.checkout", FIRST_ACTION + "\n      - run: id"),
@@ -402,7 +413,7 @@ ENTRY_POINT_SPECS = {
     "duplicate-key": spec_text(**{DEV_RETENTION: DEV_RETENTION + "    region: eu-west-2\n"}),
     "full-width-account": spec_text(**{'"536580886816"': 'full_width("536580886816")'}),
     "naming-placeholder": spec_text(**{'naming: "bbws-{thing}-{env}"': 'naming: "bbws-{thing}-{env}-{x}"'}),
-    "deploy-role-placeholder": spec_text(**{"bbws-github-deploy-{env}": "bbws-github-deploy-{oops}"}),
+    "deploy-role-placeholder": spec_text(**{"bbws-deploy-{repo}-{env}": "bbws-deploy-{repo}-{oops}"}),
     "gsi-two-types": spec_text(**{"{name: GSI2_PK, type: S}": "{name: GSI1_PK, type: N}"}),
     "account-null": spec_text(**{'account_id: "536580886816"': "account_id: null"}),
     "billion-laughs": spec_text(**{"project: bbws\n": BILLION_LAUGHS + "\nproject: bbws\n"}),

@@ -1,8 +1,14 @@
 """End to end: the fleet deployed with the real Terraform into the emulator, checked, drifted, caught.
 
-One deployment for the module (about two minutes on 2 cores): the suite passes against it,
-`terraform plan` shows no change in any repository, each drift scenario is applied (and caught by
-the live half of the suite where the plugin has it), and nothing is left running at the end.
+One deployment for the module, made as `sandbox.py deploy` makes it and then made again (about
+four minutes on 2 cores): the account bootstrap first (local state, then migrated into the bucket
+it created), the infrastructure, the Lambda repositories side by side; the second time everything
+is re-applied from the state in the bucket. Then: the stage serves every API method and an event
+published where the API Lambdas publish reaches every consumer's queue, the suite passes,
+`terraform plan` shows no change in any repository (the bootstrap included), replacing a Lambda
+repository's deployment moves the stage without the "Active stages" failure, each drift scenario
+is applied (and caught by the live half of the suite where the plugin has it), and nothing is
+left running at the end.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import pytest
 from conformance.generate.fleet import generate_fleet
 from conformance.paths import PROJECT_ROOT
 from conformance.platform import Platform
+from conformance.sandbox import bootstrap, served
 from conformance.sandbox import deploy as deploying
 from conformance.sandbox.cli import uses_managed_policies
 from conformance.sandbox.drift import SCENARIOS, apply_drift
@@ -38,6 +45,7 @@ class Sandbox:
     target: Target
     pid: int
     env: dict[str, str]
+    deploys: list[list[deploying.RepoOutcome]]
 
 
 def _explain(outcomes: list[deploying.RepoOutcome]) -> str:
@@ -72,13 +80,73 @@ def sandbox(platform: Platform, terraform_env: dict[str, str], tmp_path_factory:
     emulator.start()
     try:
         target = Target(emulator.url, ENV, platform, repos, root / "work")
-        deploying.bootstrap_state(target)
-        outcomes = deploying.deploy(target, base_env=terraform_env)
-        assert [o.repo for o in outcomes] == platform.repo_names
-        assert all(o.ok for o in outcomes), _explain(outcomes)
-        yield Sandbox(emulator, target, emulator.pid or 0, terraform_env)
+        deploys = [deploy_everything(target, terraform_env) for _ in range(2)]
+        yield Sandbox(emulator, target, emulator.pid or 0, terraform_env, deploys)
     finally:
         emulator.stop()
+
+
+def deploy_everything(target: Target, env: dict[str, str]) -> list[deploying.RepoOutcome]:
+    """What `sandbox.py deploy` does: the bootstrap, then every repository, then what they serve."""
+    first = bootstrap.apply_bootstrap(target, env)
+    assert first.ok, _explain([first])
+    outcomes = deploying.deploy(target, base_env=env)
+    assert [o.repo for o in outcomes] == target.platform.repo_names
+    assert all(o.ok for o in outcomes), _explain(outcomes)
+    return [first, *outcomes, served.verify(target)]
+
+
+def test_the_bootstrap_applied_first_then_its_state_moved_into_the_bucket(sandbox: Sandbox) -> None:
+    target = sandbox.target
+    first, again = (deploy[0] for deploy in sandbox.deploys)
+    assert [s.name for s in first.steps] == ["init", "apply", "migrate"]
+    assert [s.name for s in again.steps] == ["init", "apply"]  # the second time, from the bucket
+    assert bootstrap.state_in_bucket(target)
+    folder = bootstrap.folder(target)
+    assert not [p.name for p in folder.iterdir() if p.name.startswith("terraform.tfstate")]
+    assert not (folder / bootstrap.FIRST_APPLY_OVERRIDE.name).exists()
+    iam = deploying.aws_client("iam", target.endpoint_url, target.region)
+    for repo in target.platform.repo_names:
+        role = iam.get_role(RoleName=target.platform.repo_deploy_role(repo, ENV))["Role"]
+        trust = role["AssumeRolePolicyDocument"]["Statement"]
+        subjects = [s["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] for s in trust]
+        assert subjects == [target.platform.deploy_subject(repo, ENV)]
+
+
+def test_the_stage_serves_every_method_and_an_event_reaches_both_consumers(sandbox: Sandbox) -> None:
+    for deploy in sandbox.deploys:
+        assert deploy[-1].ok, _explain([deploy[-1]])
+    assert served.stage_problems(sandbox.target) == []
+    assert served.fan_out_problems(sandbox.target) == []
+
+
+def test_replacing_a_lambda_repos_deployment_moves_the_stage(sandbox: Sandbox) -> None:
+    """A changed method replaces the repo's deployment: create_before_destroy moves the stage first."""
+    target = sandbox.target
+    function = next(f for f in target.platform.lambdas.functions if f.http_method)
+    repo = target.platform.lambda_repo(function)
+    env = deploying.terraform_environment(target, sandbox.env)
+    apigateway = deploying.aws_client("apigateway", target.endpoint_url, target.region)
+    name = target.platform.name(target.platform.infrastructure.rest_api.thing, ENV)
+    (api,) = [a for a in apigateway.get_rest_apis()["items"] if a["name"] == name]
+    before = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
+    result = deploying.run_terraform(
+        [
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            deploying.var_file(target),
+            "-replace=aws_api_gateway_deployment.this",
+        ],
+        target.terraform_dir(repo),
+        env,
+    )
+    assert result.ok, result.output[-3000:]
+    after = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
+    deployments = {d["id"] for d in apigateway.get_deployments(restApiId=api["id"])["items"]}
+    assert after != before and after in deployments
+    assert served.stage_problems(target) == []
 
 
 def test_the_suite_passes_against_the_deployment(sandbox: Sandbox) -> None:
@@ -92,7 +160,8 @@ def test_the_suite_passes_against_the_deployment(sandbox: Sandbox) -> None:
 
 
 def test_terraform_plan_shows_no_change_in_any_repository(sandbox: Sandbox) -> None:
-    outcomes = deploying.plan_all(sandbox.target, base_env=sandbox.env)
+    outcomes = bootstrap.plan_with_bootstrap(sandbox.target, base_env=sandbox.env)
+    assert [o.repo for o in outcomes] == [bootstrap.name(sandbox.target), *sandbox.target.platform.repo_names]
     assert all(o.ok for o in outcomes), _explain(outcomes)
     changed = {o.repo: o.output_tail for o in outcomes if o.changes}
     assert not changed, "\n".join(f"{repo}:\n{lines}" for repo, lines in changed.items())
@@ -210,6 +279,56 @@ def test_restored_drifts_leave_a_passing_deployment(sandbox: Sandbox) -> None:
     result = run_suite(target.repos_root, ENV, target.endpoint_url, target.region, report, quiet=True, marker="live")
     failures = "\n".join(f"{f['criterion']} {f['repo']}: {f['message']}" for f in result.failures)
     assert result.passed, failures or result.output[-3000:]
+
+
+def test_the_served_checks_catch_a_queue_left_out_of_the_fan_out(sandbox: Sandbox) -> None:
+    """Late in the module: the subscription made again has a new ARN, which Terraform would re-create."""
+    target = sandbox.target
+    sns = deploying.aws_client("sns", target.endpoint_url, target.region)
+    audit_queue = target.platform.name(target.platform.infrastructure.audit_queue.thing, ENV)
+    topic = target.platform.name(target.platform.infrastructure.events_topic.thing, ENV)
+    subscriptions = sns.list_subscriptions()["Subscriptions"]
+    (audit,) = [s for s in subscriptions if s["Endpoint"].endswith(f":{audit_queue}") and s["TopicArn"].endswith(topic)]
+    sns.unsubscribe(SubscriptionArn=audit["SubscriptionArn"])
+    try:
+        assert served.fan_out_problems(target) == [
+            f"queue {audit_queue} (audit_logger): expected the message sent to {topic}, found none"
+        ]
+    finally:
+        sns.subscribe(
+            TopicArn=audit["TopicArn"],
+            Protocol="sqs",
+            Endpoint=audit["Endpoint"],
+            Attributes={"RawMessageDelivery": "true"},
+        )
+
+
+def test_the_served_checks_catch_a_stage_serving_a_deployment_without_the_methods(sandbox: Sandbox) -> None:
+    """The stage pointed back at its first deployment (the root method only): every API method is missing."""
+    target = sandbox.target
+    apigateway = deploying.aws_client("apigateway", target.endpoint_url, target.region)
+    name = target.platform.name(target.platform.infrastructure.rest_api.thing, ENV)
+    (api,) = [a for a in apigateway.get_rest_apis()["items"] if a["name"] == name]
+    serving = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
+    deployments = apigateway.get_deployments(restApiId=api["id"])["items"]
+    first = min(deployments, key=lambda d: d["createdDate"])["id"]  # the infrastructure's, before any Lambda
+
+    def point_at(deployment: str) -> None:
+        operation = {"op": "replace", "path": "/deploymentId", "value": deployment}
+        apigateway.update_stage(restApiId=api["id"], stageName=ENV, patchOperations=[operation])
+
+    point_at(first)
+    try:
+        problems = served.stage_problems(target)
+    finally:
+        point_at(serving)
+    methods = [f for f in target.platform.lambdas.functions if f.http_method]
+    assert len(problems) == len(methods)
+    for function, problem in zip(methods, problems, strict=True):
+        assert problem.endswith(
+            f"{function.http_method} {function.path}: expected the method of {function.name}, found none"
+        )
+    assert served.stage_problems(target) == []
 
 
 def test_nothing_is_left_running(sandbox: Sandbox) -> None:

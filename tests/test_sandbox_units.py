@@ -265,3 +265,76 @@ def test_emulator_keeps_the_queue_policy_when_other_attributes_change(emulator: 
     read = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
     assert json.loads(read["Policy"]) == json.loads(policy)
     assert json.loads(read["RedriveAllowPolicy"]) == json.loads(allow)
+
+
+def _tls_only(bucket: str, *extra: dict) -> str:
+    deny = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [deny, *extra]})
+
+
+def test_emulator_lets_tls_standing_requests_through_a_tls_only_bucket_policy(emulator: Emulator) -> None:
+    s3 = _client("s3", emulator.url)
+    s3.create_bucket(Bucket="patch-state", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_policy(Bucket="patch-state", Policy=_tls_only("patch-state"))
+
+    s3.put_object(Bucket="patch-state", Key="a/terraform.tfstate", Body=b"{}")
+    assert s3.get_object(Bucket="patch-state", Key="a/terraform.tfstate")["Body"].read() == b"{}"
+
+    # Any other deny still applies, as on AWS.
+    other = {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::patch-state/*"}
+    s3.put_bucket_policy(Bucket="patch-state", Policy=_tls_only("patch-state", other))
+    with pytest.raises(s3.exceptions.ClientError, match=r"403|Forbidden|AccessDenied"):
+        s3.get_object(Bucket="patch-state", Key="a/terraform.tfstate")
+
+
+def _api_with_a_method(apigateway, name: str, path: str = "items") -> tuple[str, str]:
+    api = apigateway.create_rest_api(name=name)["id"]
+    root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+    resource = apigateway.create_resource(restApiId=api, parentId=root, pathPart=path)["id"]
+    apigateway.put_method(restApiId=api, resourceId=resource, httpMethod="GET", authorizationType="NONE")
+    apigateway.put_integration(restApiId=api, resourceId=resource, httpMethod="GET", type="MOCK")
+    return api, resource
+
+
+def test_emulator_redeploys_a_stage_keeping_its_settings_and_frees_the_old_deployment(emulator: Emulator) -> None:
+    apigateway = _client("apigateway", emulator.url)
+    api, resource = _api_with_a_method(apigateway, "patch-stage")
+    first = apigateway.create_deployment(restApiId=api)["id"]
+    apigateway.create_stage(restApiId=api, stageName="dev", deploymentId=first, description="owned elsewhere")
+    apigateway.update_stage(
+        restApiId=api,
+        stageName="dev",
+        patchOperations=[{"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "7"}],
+    )
+    # A method added after the first deployment, then a deployment naming the stage (as a Lambda repo does).
+    apigateway.put_method(restApiId=api, resourceId=resource, httpMethod="POST", authorizationType="AWS_IAM")
+    apigateway.put_integration(restApiId=api, resourceId=resource, httpMethod="POST", type="MOCK")
+    second = apigateway.create_deployment(restApiId=api, stageName="dev")["id"]
+
+    stage = apigateway.get_stage(restApiId=api, stageName="dev")
+    assert stage["deploymentId"] == second
+    assert stage["description"] == "owned elsewhere"
+    assert stage["methodSettings"]["*/*"]["throttlingBurstLimit"] == 7
+    # Each deployment is the API as it was when it was made.
+    summary = apigateway.get_deployment(restApiId=api, deploymentId=second, embed=["apisummary"])["apiSummary"]
+    assert summary == {
+        "/items": {
+            "GET": {"authorizationType": "NONE", "apiKeyRequired": False},
+            "POST": {"authorizationType": "AWS_IAM", "apiKeyRequired": False},
+        }
+    }
+    assert list(apigateway.get_deployment(restApiId=api, deploymentId=first, embed=["apisummary"])["apiSummary"]) == [
+        "/items"
+    ]
+    assert "apiSummary" not in apigateway.get_deployment(restApiId=api, deploymentId=first)
+    # The stage's deployment cannot go; the one it left can.
+    with pytest.raises(apigateway.exceptions.BadRequestException, match="Active stages"):
+        apigateway.delete_deployment(restApiId=api, deploymentId=second)
+    apigateway.delete_deployment(restApiId=api, deploymentId=first)
+    assert [d["id"] for d in apigateway.get_deployments(restApiId=api)["items"]] == [second]

@@ -57,7 +57,8 @@ def sqs_trigger(view: RepoView, _: FleetEvidence) -> list[Problem]:
     mapping = mappings[0]
     problems = []
     source = value(view, mapping, "event_source_arn", None)
-    queue_arn = view.platform.lambdas.remote_state_locals.get("sqs_queue_arn", "sqs_queue_arn")
+    assert view.function is not None and view.function.consumed_queue is not None
+    queue_arn = view.platform.output_for(f"{view.function.consumed_queue}.arn")
     if not (isinstance(source, Ref) and output_of(source) == queue_arn):
         problems.append(Problem(where(mapping, "event_source_arn"), expected(f"{REMOTE_OUTPUTS}.{queue_arn}", source)))
     types = value(view, mapping, "function_response_types", []) or []
@@ -71,11 +72,6 @@ def sqs_trigger(view: RepoView, _: FleetEvidence) -> list[Problem]:
 # -- live: the deployed functions --------------------------------------------------------------
 
 CONFIG = "get_function_configuration"
-
-
-def needs_queue(function: LambdaFunction) -> bool:
-    """Functions that publish product changes, or consume them, are given the queue's URL."""
-    return function.publishes_changes or function.kind is Kind.SQS
 
 
 def function_live(view: LiveView) -> list[Problem]:
@@ -94,9 +90,11 @@ def function_live(view: LiveView) -> list[Problem]:
     wanted = []
     if function.dynamodb:
         wanted.append(("the table name", view.names.table))
-    if needs_queue(function):
+    if function.publishes_changes:
+        wanted.append(("the events topic", view.names.events_topic_arn))
+    if function.consumed_queue is not None:
         with suppress(Missing):  # a missing queue is reported once, under its own criterion
-            wanted.append(("the queue URL", sqs_live.queue_url(view.live, "queue")))
+            wanted.append(("its queue's URL", sqs_live.queue_url(view.live, function.consumed_queue)))
     if function.operation is Operation.AUDIT:
         wanted.append(("the audit bucket", view.names.audit_bucket))
     for what, target in wanted:
@@ -114,8 +112,8 @@ def function_live(view: LiveView) -> list[Problem]:
 
 def function_reads(_platform: Platform, function: LambdaFunction | None) -> Iterable[Read]:
     yield Read("lambda", "GetFunctionConfiguration", "function")
-    if function is not None and needs_queue(function):
-        yield Read("sqs", "GetQueueUrl", "queue")
+    if function is not None and function.consumed_queue is not None:
+        yield Read("sqs", "GetQueueUrl", function.consumed_queue)
 
 
 def _integrates(uri: str, function_arn: str) -> bool:
@@ -151,7 +149,8 @@ def sqs_trigger_live(view: LiveView) -> list[Problem]:
     name = view.names.function(view.function)
     lambda_live.configuration(view.live, view.function)  # the function exists (or Missing, reported once)
     mappings = lambda_live.event_source_mappings(view.live, view.function)
-    queue_arn = sqs_live.attributes(view.live, "queue").get("QueueArn")
+    assert view.function.consumed_queue is not None
+    queue_arn = sqs_live.attributes(view.live, view.function.consumed_queue).get("QueueArn")
     call = "list_event_source_mappings → EventSourceMappings[]"
     from_queue = [m for m in mappings if m.get("EventSourceArn") == queue_arn]
     if not from_queue:
@@ -169,6 +168,15 @@ def sqs_trigger_live(view: LiveView) -> list[Problem]:
             )
         )
     return problems
+
+
+def sqs_trigger_reads(_platform: Platform, function: LambdaFunction | None) -> Iterable[Read]:
+    """The function, its mappings, and the queue it reads (its own: the change or the audit queue)."""
+    yield Read("lambda", "GetFunctionConfiguration", "function")
+    yield Read("lambda", "ListEventSourceMappings", "function")
+    queue = function.consumed_queue if function is not None and function.consumed_queue else "queue"
+    yield Read("sqs", "GetQueueUrl", queue)
+    yield Read("sqs", "GetQueueAttributes", queue)
 
 
 def is_api(view: RepoView) -> bool:
@@ -215,11 +223,7 @@ CRITERIA = [
         static=sqs_trigger,
         applies=is_sqs,
         live=sqs_trigger_live,
-        live_reads=reads(
-            "lambda:GetFunctionConfiguration@function",
-            "lambda:ListEventSourceMappings@function",
-            "sqs:GetQueueUrl@queue",
-            "sqs:GetQueueAttributes@queue",
-        ),
+        live_reads=sqs_trigger_reads,
+        owns=("audit_queue",),  # the audit function's own queue: no infrastructure criterion checks it yet
     ),
 ]

@@ -112,6 +112,8 @@ def environment_name(job: dict[str, Any]) -> str | None:
 
 def approval(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     wanted = view.platform.environments[view.env or ""].approval_environment
+    # Without a gate, the job may still run in the env's (unprotected) GitHub environment.
+    allowed = {wanted} if wanted else {None, view.platform.github_environment(view.env or "")}
     data = workflow(view, evidence)
     return [
         Problem(
@@ -119,7 +121,7 @@ def approval(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
             f"jobs.{job_id}.environment: {expected(repr(wanted), repr(environment_name(job)))}",
         )
         for job_id, job, _ in deploy_jobs(view, data)
-        if environment_name(job) != wanted
+        if environment_name(job) not in allowed
     ]
 
 

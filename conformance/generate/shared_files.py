@@ -15,7 +15,6 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from conformance.paths import TEMPLATES
-from conformance.platform.model import deploy_role_arn
 
 SHARED = TEMPLATES / "_shared"
 COMMON = SHARED / "common"
@@ -46,15 +45,26 @@ def _jinja() -> Environment:
     return environment
 
 
+def repo_name(context: dict[str, Any]) -> str:
+    """The repository being rendered (the hooks have validated the answers it is made of)."""
+    platform = context["_platform"]
+    if "lambda_name" in context:
+        return platform["lambda_repo"].replace("{name}", context["lambda_name"])
+    return context["repo_name"]
+
+
 def environment_values(context: dict[str, Any], env: str) -> dict[str, Any]:
     """One env as the per-env files see it: spec settings plus the region/account answers."""
     platform = context["_platform"]
     settings = dict(platform["environments"][env])
     account_id = str(context[f"{env}_account_id"])
+    # The repository's own deploy role in the env's account (created by the account bootstrap).
+    role = platform["github"]["repo_deploy_role"].replace("{repo}", repo_name(context)).replace("{env}", env)
     settings.update(
         region=context[f"{env}_region"],
         account_id=account_id,
-        deploy_role_arn=deploy_role_arn(platform["github"]["deploy_role"], env, account_id),
+        deploy_role_arn=f"arn:aws:iam::{account_id}:role/{role}",
+        github_environment=settings.get("approval_environment") or settings["name"],
     )
     return settings
 

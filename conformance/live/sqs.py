@@ -1,4 +1,4 @@
-"""SQS reads: the change queue and its dead-letter queue, found by name."""
+"""SQS reads: the change queue, its dead-letter queue and the audit queue, found by name."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 from conformance.live.errors import Subject
 from conformance.live.session import LiveEnv
 
-WHAT = {"queue": "the change queue", "dead_letter": "the dead-letter queue"}
+WHAT = {"queue": "the change queue", "dead_letter": "the dead-letter queue", "audit_queue": "the audit queue"}
 
 
 def _subject(live: LiveEnv, which: str) -> Subject:
-    return Subject(getattr(live.names, which), WHAT[which], which)  # the kind is `queue` or `dead_letter`
+    return Subject(getattr(live.names, which), WHAT[which], which)  # the kind: `queue`, `dead_letter` or `audit_queue`
 
 
 def queue_url(live: LiveEnv, which: str = "queue") -> str:

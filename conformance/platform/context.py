@@ -38,6 +38,46 @@ def function_context(platform: Platform, function: LambdaFunction) -> dict[str, 
         "path": function.path,
         "function_name": hcl_name(platform, function.dashed),
         "role_name": hcl_name(platform, function.role_thing),
+        "authorization": platform.authorization(function),
+        "queue": function.consumed_queue,
+    }
+
+
+def _queue(queue: Any) -> dict[str, int]:
+    return {
+        "message_retention_seconds": queue.message_retention_seconds,
+        "visibility_timeout_seconds": queue.visibility_timeout_seconds,
+        "dead_letter_max_receive_count": queue.dead_letter.max_receive_count,
+        "dead_letter_retention_seconds": queue.dead_letter.message_retention_seconds,
+    }
+
+
+def deploy_context(platform: Platform) -> dict[str, Any]:
+    """The fan-out, the stage and the account bootstrap, as the templates use them."""
+    infra = platform.infrastructure
+    return {
+        "names": {
+            "events_topic": hcl_name(platform, infra.events_topic.thing),
+            "audit_queue": hcl_name(platform, infra.audit_queue.thing),
+            "audit_dead_letter": hcl_name(platform, infra.audit_queue.dead_letter.thing),
+            "api_access_logs": hcl_name(platform, infra.api_stage.access_log_thing),
+            "apigateway_logs_role": hcl_name(platform, infra.bootstrap.apigateway_logs_role),
+        },
+        "audit_queue": _queue(infra.audit_queue),
+        "api_stage": {
+            "throttling_burst_limit": infra.api_stage.throttling_burst_limit,
+            "throttling_rate_limit": infra.api_stage.throttling_rate_limit,
+        },
+        "extra_outputs": dict(infra.extra_outputs),
+        "api_authorization": dict(platform.lambdas.authorization),
+        "extra_remote_state_locals": dict(platform.lambdas.extra_remote_state_locals),
+        "bootstrap": {
+            "state_key": platform.bootstrap_state_key,
+            "state_bucket": platform.state.bucket.format(env=HCL_ENVIRONMENT),
+            "lock_table": platform.state.lock_table.format(env=HCL_ENVIRONMENT),
+            "repo_deploy_role": platform.github.repo_deploy_role.replace("{env}", HCL_ENVIRONMENT),
+            "github_environments": {name: platform.github_environment(name) for name in platform.environments},
+        },
     }
 
 
@@ -95,12 +135,7 @@ def platform_context(platform: Platform) -> dict[str, Any]:
                 for gsi in table.global_secondary_indexes
             ],
         },
-        "queue": {
-            "message_retention_seconds": infra.queue.message_retention_seconds,
-            "visibility_timeout_seconds": infra.queue.visibility_timeout_seconds,
-            "dead_letter_max_receive_count": infra.queue.dead_letter.max_receive_count,
-            "dead_letter_retention_seconds": infra.queue.dead_letter.message_retention_seconds,
-        },
+        "queue": _queue(infra.queue),
         "audit_bucket": {
             "glacier_after_days": infra.audit_bucket.glacier_after_days,
             "abort_incomplete_uploads_after_days": infra.audit_bucket.abort_incomplete_uploads_after_days,
@@ -116,6 +151,7 @@ def platform_context(platform: Platform) -> dict[str, Any]:
         },
         "functions": [function_context(platform, f) for f in platform.lambdas.functions],
         "api_paths": sorted({f.path for f in platform.lambdas.functions if f.path}),
+        "deploy": deploy_context(platform),
     }
 
 

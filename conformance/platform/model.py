@@ -132,11 +132,6 @@ def check_pattern(value: str, spec: names.Pattern) -> str:
     return value
 
 
-def deploy_role_arn(pattern: str, env: str, account_id: str) -> str:
-    """The role a deploy workflow assumes: in the env's own account, named by the spec's pattern."""
-    return f"arn:aws:iam::{account_id}:role/{pattern.format(env=env)}"
-
-
 LAMBDA_ROLE_THING = "{dashed}-role"
 # The KMS key of every Lambda log group, owned by the infrastructure repository.
 LAMBDA_LOGS_KEY_THING = "lambda-logs"
@@ -200,15 +195,14 @@ class State(Strict):
 
 class GitHub(Strict):
     organisation: str
-    deploy_role: str
     terraform_version: str
     python_version: str
     actions: dict[str, str]
+    repo_deploy_role: str
 
     _organisation = field_validator("organisation")(
         matching(names.GITHUB_ORGANISATION, "a GitHub organisation name (letters, digits, single '-')")
     )
-    _deploy_role = field_validator("deploy_role")(lambda v: check_pattern(v, names.DEPLOY_ROLE))
     _terraform = field_validator("terraform_version")(
         matching(names.TERRAFORM_VERSION, "a Terraform version like 1.11.4")
     )
@@ -228,6 +222,8 @@ class GitHub(Strict):
                 f"expected the actions the deploy workflows use ({', '.join(WORKFLOW_ACTIONS)}), found no {missing[0]}"
             )
         return actions
+
+    _repo_deploy_role = field_validator("repo_deploy_role")(lambda v: check_pattern(v, names.REPO_DEPLOY_ROLE))
 
 
 class Conformance(Strict):
@@ -357,6 +353,27 @@ class Alarm(Strict):
     _thing = field_validator("thing")(check_thing)
 
 
+class ApiStage(Strict):
+    """The REST API's stage (named after the env): its throttling and where its access logs go."""
+
+    throttling_burst_limit: int = Field(ge=0, le=5000)
+    throttling_rate_limit: float = Field(ge=0, le=10000)
+    access_log_thing: str
+
+    _thing = field_validator("access_log_thing")(check_thing)
+
+
+class Bootstrap(Strict):
+    """What a fresh env account needs before the first deploy: bootstrap/ of the infrastructure repo."""
+
+    state_key: str
+    apigateway_logs_role: str
+
+    _thing = field_validator("apigateway_logs_role")(check_thing)
+
+    _state_key = field_validator("state_key")(lambda v: check_pattern(v, names.STATE_KEY))
+
+
 OUTPUT_SOURCES = {
     "rest_api": ("id", "execution_arn", "root_resource_id"),
     "table": ("name", "arn"),
@@ -365,6 +382,17 @@ OUTPUT_SOURCES = {
     "audit_bucket": ("bucket", "arn"),
     "alert_topic": ("arn", "name"),
 }
+
+
+# What the extra outputs may export, beyond OUTPUT_SOURCES: the fan-out and the stage.
+EXTRA_OUTPUT_SOURCES = {
+    "events_topic": ("arn", "name"),
+    "audit_queue": ("url", "arn"),
+    "audit_dead_letter": ("url", "arn"),
+    "api_stage": ("stage_name", "invoke_url"),
+}
+# The spec's queues an event-driven Lambda may read: the key in `infrastructure`.
+CONSUMABLE_QUEUES = ("queue", "audit_queue")
 
 
 class Infrastructure(Strict):
@@ -376,6 +404,35 @@ class Infrastructure(Strict):
     rest_api: Named
     dlq_alarm: Alarm
     outputs: dict[str, str]
+    events_topic: Named
+    audit_queue: Queue
+    api_stage: ApiStage
+    bootstrap: Bootstrap
+    extra_outputs: dict[str, str]
+
+    @field_validator("extra_outputs")
+    @classmethod
+    def _known_extra_sources(cls, outputs: dict[str, str]) -> dict[str, str]:
+        sources = {**OUTPUT_SOURCES, **EXTRA_OUTPUT_SOURCES}
+        for name, source in outputs.items():
+            if not SNAKE_CASE.match(name):
+                raise ValueError(f"expected a snake_case output name, found {name!r}")
+            resource, _, attribute = source.partition(".")
+            if attribute not in sources.get(resource, ()):
+                known = ", ".join(f"{r}.{a}" for r, attrs in sources.items() for a in attrs)
+                raise ValueError(f"output {name}: expected one of {known}, found {source!r}")
+        return outputs
+
+    @model_validator(mode="after")
+    def _extra_outputs_are_extra(self) -> Infrastructure:
+        twice = sorted(set(self.outputs) & set(self.extra_outputs))
+        if twice:
+            raise ValueError(f"extra_outputs: expected names not among outputs, found {twice[0]!r}")
+        return self
+
+    def queue_spec(self, key: str) -> Queue:
+        """The queue an event-driven Lambda reads, by its key (`queue`, `audit_queue`)."""
+        return {"queue": self.queue, "audit_queue": self.audit_queue}[key]
 
     _repo = field_validator("repo")(check_repo_name)
 
@@ -410,6 +467,9 @@ class Operation(StrEnum):
 API_OPERATIONS = {Operation.LIST, Operation.GET, Operation.CREATE, Operation.UPDATE, Operation.DELETE}
 WRITES_CHANGES = {Operation.CREATE, Operation.UPDATE, Operation.DELETE}
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# How API Gateway authorises a method: anonymous, or SigV4-signed by an IAM principal.
+AUTHORIZATIONS = ("NONE", "AWS_IAM")
 
 
 class LambdaFunction(Strict):
@@ -421,8 +481,36 @@ class LambdaFunction(Strict):
     dynamodb: StrictBool
     http_method: str | None = None
     path: str | None = None
+    # api: how the REST API authorises the method (default: `lambdas.authorization` by method).
+    authorization: str | None = None
+    # sqs: the queue it reads, a key of `infrastructure` (default: `queue`, the change queue).
+    queue: str | None = None
 
     _name = field_validator("name")(check_lambda_name)
+
+    @field_validator("authorization")
+    @classmethod
+    def _authorization(cls, value: str | None) -> str | None:
+        if value is not None and value not in AUTHORIZATIONS:
+            raise ValueError(f"expected one of {', '.join(AUTHORIZATIONS)}, found {value!r}")
+        return value
+
+    @field_validator("queue")
+    @classmethod
+    def _queue(cls, value: str | None) -> str | None:
+        if value is not None and value not in CONSUMABLE_QUEUES:
+            raise ValueError(f"expected one of {', '.join(CONSUMABLE_QUEUES)}, found {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _settings_fit_kind(self) -> LambdaFunction:
+        if self.kind is Kind.API and self.queue is not None:
+            raise ValueError(f"{self.name}: an api Lambda reads no queue")
+        if self.kind is Kind.SQS and self.authorization is not None:
+            raise ValueError(f"{self.name}: an sqs Lambda has no API method to authorise")
+        if self.authorization == "NONE" and self.http_method in WRITE_METHODS:
+            raise ValueError(f"{self.name}: a {self.http_method} method must not be anonymous, found NONE")
+        return self
 
     @field_validator("http_method")
     @classmethod
@@ -466,6 +554,11 @@ class LambdaFunction(Strict):
     def publishes_changes(self) -> bool:
         return self.operation in WRITES_CHANGES
 
+    @property
+    def consumed_queue(self) -> str | None:
+        """The key of the queue an event-driven Lambda reads; None for an api Lambda."""
+        return (self.queue or "queue") if self.kind is Kind.SQS else None
+
 
 def _path_conflict(functions: tuple[LambdaFunction, ...]) -> str | None:
     """Two API routes API Gateway would refuse: the same method and path, or two parameters side by side."""
@@ -497,6 +590,20 @@ class Lambdas(Strict):
     required_locals: tuple[str, ...]
     remote_state_locals: dict[str, str]
     functions: tuple[LambdaFunction, ...]
+    extra_remote_state_locals: dict[str, str]
+    authorization: dict[str, str]
+
+    @field_validator("authorization")
+    @classmethod
+    def _authorization_by_method(cls, value: dict[str, str]) -> dict[str, str]:
+        for method, authorization in value.items():
+            if method not in HTTP_METHODS:
+                raise ValueError(f"expected HTTP methods {', '.join(HTTP_METHODS)} as keys, found {method!r}")
+            if authorization not in AUTHORIZATIONS:
+                raise ValueError(f"{method}: expected one of {', '.join(AUTHORIZATIONS)}, found {authorization!r}")
+            if method in WRITE_METHODS and authorization == "NONE":
+                raise ValueError(f"{method}: a write method must not be anonymous, found NONE")
+        return value
 
     _repo = field_validator("repo")(lambda v: check_pattern(v, names.LAMBDA_REPO))
     _runtime = field_validator("runtime")(matching(names.LAMBDA_RUNTIME, "a Python Lambda runtime like python3.12"))
@@ -620,9 +727,10 @@ class Platform(Strict):
             table = self.lock_table(env)
             if not names.DYNAMODB_TABLE_NAME.fullmatch(table):
                 judge("state.lock_table", table, f"a DynamoDB table name in {env}", "3 to 255 characters")
-            role = self.github.deploy_role.format(env=env)
-            if not names.IAM_ROLE_NAME.fullmatch(role):
-                judge("github.deploy_role", role, f"an IAM role name in {env}", names.length_problem(64))
+            for repo in self.repo_names:
+                role = self.repo_deploy_role(repo, env)
+                if not names.IAM_ROLE_NAME.fullmatch(role):
+                    judge("github.repo_deploy_role", role, f"an IAM role name in {env}", names.length_problem(64))
         for repo in self.repo_names:
             key = self.state_key(repo)
             judge("state.key", key, f"an S3 key for {repo}", names.state_key_problem(key))
@@ -641,6 +749,12 @@ class Platform(Strict):
             (infra.dlq_alarm.thing, "other", "the alarm"),
             (self.conformance.readonly_role, "role", "the conformance role"),
             (LAMBDA_LOGS_KEY_THING, "key_alias", "the Lambda logs key"),
+            # The fan-out, the stage and the bootstrap.
+            (infra.events_topic.thing, "topic", "the events topic"),
+            (infra.audit_queue.thing, "queue", "the audit queue"),
+            (infra.audit_queue.dead_letter.thing, "queue", "the audit dead-letter queue"),
+            (infra.api_stage.access_log_thing, "other", "the stage's access log group"),
+            (infra.bootstrap.apigateway_logs_role, "role", "the API Gateway logging role"),
         ]
         for function in self.lambdas.functions:
             named += [
@@ -648,6 +762,35 @@ class Platform(Strict):
                 (function.role_thing, "role", f"the role of {function.name}"),
             ]
         return named
+
+    @model_validator(mode="after")
+    def _deployable(self) -> Platform:
+        """The fan-out, the stage and the bootstrap: outputs known, writes authorised, no competing consumers."""
+        infra, lambdas = self.infrastructure, self.lambdas
+        for local, output in lambdas.extra_remote_state_locals.items():
+            if local in lambdas.remote_state_locals:
+                raise ValueError(f"lambdas.extra_remote_state_locals.{local}: expected a new local, found it twice")
+            if output not in infra.extra_outputs:
+                raise ValueError(
+                    f"lambdas.extra_remote_state_locals.{local}: expected an infrastructure extra output, "
+                    f"found {output!r}"
+                )
+        readers: dict[str, str] = {}
+        for function in lambdas.functions:
+            unauthorised = function.kind is Kind.API and function.authorization is None
+            if unauthorised and function.http_method not in lambdas.authorization:
+                raise ValueError(
+                    f"lambdas.authorization: expected an entry for {function.http_method} ({function.name})"
+                )
+            queue = function.consumed_queue
+            if queue is not None:
+                if queue in readers:
+                    raise ValueError(
+                        f"{function.name}: expected a queue of its own, found {queue!r} read by {readers[queue]} "
+                        "(two consumers of one queue each miss the other's messages)"
+                    )
+                readers[queue] = function.name
+        return self
 
     # -- derived names: the only place a name pattern is applied ---------------------------
 
@@ -674,9 +817,6 @@ class Platform(Strict):
     def lock_table(self, env: str) -> str:
         return self.state.lock_table.format(env=env)
 
-    def deploy_role_arn(self, env: str) -> str:
-        return deploy_role_arn(self.github.deploy_role, env, self.environments[env].account_id)
-
     def conformance_role(self, env: str) -> str:
         return self.name(self.conformance.readonly_role, env)
 
@@ -695,6 +835,38 @@ class Platform(Strict):
         repositories = [f"{self.github.organisation}/{spec.repository}", spec.immutable_subject.format(**fields)]
         return [f"repo:{repository}:environment:{environment}" for repository in repositories]
 
+    def authorization(self, function: LambdaFunction) -> str | None:
+        """How the REST API authorises an api Lambda's method; None for an sqs Lambda."""
+        if function.http_method is None:
+            return None
+        return function.authorization or self.lambdas.authorization[function.http_method]
+
+    def output_for(self, source: str) -> str:
+        """The output (required or extra) that exports `source`, e.g. `audit_queue.arn`."""
+        infra = self.infrastructure
+        for name, exported in {**infra.outputs, **infra.extra_outputs}.items():
+            if exported == source:
+                return name
+        raise KeyError(source)
+
+    def github_environment(self, env: str) -> str:
+        """The GitHub environment a deploy job of `env` runs in: the approval gate, else the env's name."""
+        return self.environments[env].approval_environment or env
+
+    def repo_deploy_role(self, repo: str, env: str) -> str:
+        return self.github.repo_deploy_role.format(repo=repo, env=env)
+
+    def repo_deploy_role_arn(self, repo: str, env: str) -> str:
+        return f"arn:aws:iam::{self.environments[env].account_id}:role/{self.repo_deploy_role(repo, env)}"
+
+    def deploy_subject(self, repo: str, env: str) -> str:
+        """The OIDC subject of `repo`'s deploy jobs for `env`: the only one its deploy role trusts."""
+        return f"repo:{self.github.organisation}/{repo}:environment:{self.github_environment(env)}"
+
+    @property
+    def bootstrap_state_key(self) -> str:
+        return self.infrastructure.bootstrap.state_key.format(repo=self.infrastructure.repo)
+
     def function(self, name: str) -> LambdaFunction:
         for function in self.lambdas.functions:
             if function.name == name:
@@ -712,6 +884,7 @@ RESOURCE_KINDS = (
     "table",
     "queue",
     "dead_letter",
+    "audit_queue",
     "audit_bucket",
     "alert_topic",
     "rest_api",
@@ -748,6 +921,18 @@ class Names:
     @property
     def dead_letter(self) -> str:
         return self._name(self.platform.infrastructure.queue.dead_letter.thing)
+
+    @property
+    def audit_queue(self) -> str:
+        """The audit function's own queue, subscribed to the events topic like the change queue."""
+        return self._name(self.platform.infrastructure.audit_queue.thing)
+
+    @property
+    def events_topic_arn(self) -> str:
+        """The topic the API Lambdas publish change events to (its ARN from the spec's names)."""
+        env = self.platform.environments[self.env]
+        topic = self._name(self.platform.infrastructure.events_topic.thing)
+        return f"arn:aws:sns:{env.region}:{env.account_id}:{topic}"
 
     @property
     def audit_bucket(self) -> str:

@@ -65,7 +65,9 @@ NAMING = Pattern(("thing", "env"), ("thing", "env"), strict(r"[a-z0-9-]+"), "a-z
 STATE_BUCKET = Pattern(("env",), ("env",), strict(r"[a-z0-9.-]+"), "a-z, 0-9, '.' and '-'")
 STATE_KEY = Pattern(("repo",), ("repo",), strict(r"[A-Za-z0-9_./-]+"), "letters, digits, '_', '.', '/' and '-'")
 LOCK_TABLE = Pattern(("env",), ("env",), strict(r"[A-Za-z0-9_.-]+"), "letters, digits, '_', '.' and '-'")
-DEPLOY_ROLE = Pattern(("env",), ("env",), strict(r"[A-Za-z0-9+=,.@_-]+"), "letters, digits and '+=,.@_-'")
+REPO_DEPLOY_ROLE = Pattern(
+    ("repo", "env"), ("repo", "env"), strict(r"[A-Za-z0-9+=,.@_-]+"), "letters, digits and '+=,.@_-'"
+)
 LAMBDA_REPO = Pattern(("name",), ("name",), strict(r"[A-Za-z0-9_.-]+"), "letters, digits, '_', '.' and '-'")
 OIDC_SUBJECT = Pattern(
     ("organisation", "organisation_id", "repository", "repository_id"),

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from conformance.generate.fleet import GenerateError, generate_fleet
 from conformance.paths import DEFAULT_PLATFORM
 from conformance.platform import Platform, PlatformError, load_platform
+from conformance.sandbox import bootstrap, served
 from conformance.sandbox import deploy as deploying
 from conformance.sandbox.drift import SCENARIOS, DriftError, apply_drift
 from conformance.sandbox.emulator import LOOPBACK, Emulator, EmulatorError, check_port, client_environment
@@ -140,8 +141,15 @@ def print_outcome(outcome: deploying.RepoOutcome, verb: str = "deployed") -> Non
 
 def do_deploy(target: Target, only: Sequence[str] = (), jobs: int | None = None) -> list[deploying.RepoOutcome]:
     with timed() as elapsed:
-        deploying.bootstrap_state(target)
-    phase("state", elapsed(), f"bucket {target.names.state_bucket}, lock table {target.names.lock_table}")
+        first = bootstrap.apply_bootstrap(target)
+    print_outcome(first, "applied")
+    phase(
+        "bootstrap",
+        elapsed(),
+        f"bucket {target.names.state_bucket}, lock table {target.names.lock_table}, OIDC, deploy roles",
+    )
+    if not first.ok:
+        return [first]
     with timed() as elapsed:
         try:
             outcomes = deploying.deploy(target, only, jobs=jobs, progress=print_outcome)
@@ -149,12 +157,18 @@ def do_deploy(target: Target, only: Sequence[str] = (), jobs: int | None = None)
             raise SandboxExit(f"error: {error}", EXIT_USAGE) from None
     failed = [o for o in outcomes if not o.ok]
     phase("deploy", elapsed(), f"{len(outcomes) - len(failed)} of {len(outcomes)} repositories deployed")
-    return outcomes
+    if failed or only:
+        return [first, *outcomes]
+    with timed() as elapsed:
+        serving = served.verify(target)
+    print_outcome(serving, "verified")
+    phase("served", elapsed(), "the stage serves every API method; an event reaches every consumer's queue")
+    return [first, *outcomes, serving]
 
 
 def do_plan(target: Target) -> bool:
     with timed() as elapsed:
-        outcomes = deploying.plan_all(target, progress=lambda o: print_outcome(o, "planned"))
+        outcomes = bootstrap.plan_with_bootstrap(target, progress=lambda o: print_outcome(o, "planned"))
     clean = all(o.ok and o.changes is False for o in outcomes)
     phase("plan", elapsed(), "no changes in any repository" if clean else "changes or errors: see above")
     return clean

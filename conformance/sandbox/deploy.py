@@ -29,9 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-
-from conformance.sandbox.emulator import aws_client, client_environment
+from conformance.sandbox.emulator import client_environment
 from conformance.sandbox.overrides import write_remote_state_override
 from conformance.sandbox.target import Target
 from conformance.tooling import terraform
@@ -93,38 +91,6 @@ def terraform_environment(target: Target, base: Mapping[str, str] | None = None)
     # provider (700 MB) into the shared cache, and inits side by side race on it.
     env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "true"
     return env
-
-
-def bootstrap_state(target: Target) -> None:
-    """The env's state bucket (versioned, encrypted) and lock table, as each account has them."""
-    names = target.names
-    s3 = aws_client("s3", target.endpoint_url, target.region)
-    create = {"Bucket": names.state_bucket}
-    if target.region != "us-east-1":
-        create["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
-    try:
-        s3.create_bucket(**create)
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
-            raise
-    s3.put_bucket_versioning(Bucket=names.state_bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_encryption(
-        Bucket=names.state_bucket,
-        ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-        },
-    )
-    dynamodb = aws_client("dynamodb", target.endpoint_url, target.region)
-    try:
-        dynamodb.create_table(
-            TableName=names.lock_table,
-            AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "ResourceInUseException":
-            raise
 
 
 def backend_arguments(target: Target) -> list[str]:

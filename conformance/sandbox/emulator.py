@@ -15,6 +15,7 @@ differently from AWS and the AWS provider would wait or plan a change because of
 - Lambda `ListEventSourceMappings(FunctionName=...)`: AWS resolves the name or ARN to the
   function; moto matches the text the mapping was created with, so a mapping Terraform created
   with the function's ARN is not found by its name. The emulator resolves it as AWS does.
+- S3 bucket policies over TLS, API Gateway deployments and stages (conformance/sandbox/corrections.py).
 
 Nothing here makes the emulator accept more than AWS would: each correction adds an answer AWS
 gives, so what Terraform deploys is what the generated code says.
@@ -36,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.sandbox.corrections import PATCHES as MORE_PATCHES
 from conformance.tooling.processes import stop
 
 LOOPBACK = "127.0.0.1"
@@ -168,6 +170,7 @@ PATCHES = {
     "sqs-redrive-allow-policy": patch_sqs_redrive_allow_policy,
     "sqs-compact-redrive-policy": patch_sqs_compact_redrive_policy,
     "lambda-event-source-mapping-filter": patch_lambda_event_source_mapping_filter,
+    **MORE_PATCHES,
 }
 
 

@@ -71,14 +71,18 @@ class Deployment:
         self.client("s3").put_object(Bucket=self.names.state_bucket, Key=self.names.state_key, Body=body)
 
 
-def environment_variables(platform: Platform, env: str, function: LambdaFunction, queue_url: str) -> dict[str, str]:
+def environment_variables(
+    platform: Platform, env: str, function: LambdaFunction, queue_urls: dict[str, str]
+) -> dict[str, str]:
     """The variables the generated lambda.tf gives the function."""
     names = Names(platform, env)
     variables = {"ENVIRONMENT": env, "LOG_LEVEL": "INFO"}
     if function.dynamodb:
         variables["TABLE_NAME"] = names.table
-    if function.publishes_changes or function.kind is Kind.SQS:
-        variables["QUEUE_URL"] = queue_url
+    if function.publishes_changes:
+        variables["TOPIC_ARN"] = names.events_topic_arn
+    if function.consumed_queue is not None:
+        variables["QUEUE_URL"] = queue_urls[function.consumed_queue]
     if function.operation is Operation.AUDIT:
         variables["AUDIT_BUCKET"] = names.audit_bucket
     return variables
@@ -132,31 +136,45 @@ def deploy(platform: Platform, env: str, session: Any, endpoint_url: str | None 
     )
     d.values["table.name"], d.values["table.arn"] = names.table, created["TableArn"]
 
-    # SQS
+    # SQS: each consumer's queue with its dead-letter queue (the change queue and the audit queue)
     sqs = d.client("sqs")
-    queue = infra.queue
-    dlq_url = sqs.create_queue(
-        QueueName=names.dead_letter,
-        Attributes={
-            "MessageRetentionPeriod": str(queue.dead_letter.message_retention_seconds),
-            "SqsManagedSseEnabled": "true",
-        },
-    )["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(
-        QueueName=names.queue,
-        Attributes={
-            "MessageRetentionPeriod": str(queue.message_retention_seconds),
-            "VisibilityTimeout": str(queue.visibility_timeout_seconds),
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.dead_letter.max_receive_count}
-            ),
-            "SqsManagedSseEnabled": "true",
-        },
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    d.values.update({"queue.url": queue_url, "queue.arn": queue_arn, "dead_letter.url": dlq_url})
-    d.values["dead_letter.arn"] = dlq_arn
+    queue_urls: dict[str, str] = {}
+    queue_arns: dict[str, str] = {}
+    for key, name, dead_letter_name in (
+        ("queue", names.queue, names.dead_letter),
+        ("audit_queue", names.audit_queue, platform.name(infra.audit_queue.dead_letter.thing, env)),
+    ):
+        queue = infra.queue_spec(key)
+        dlq_url = sqs.create_queue(
+            QueueName=dead_letter_name,
+            Attributes={
+                "MessageRetentionPeriod": str(queue.dead_letter.message_retention_seconds),
+                "SqsManagedSseEnabled": "true",
+            },
+        )["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_urls[key] = sqs.create_queue(
+            QueueName=name,
+            Attributes={
+                "MessageRetentionPeriod": str(queue.message_retention_seconds),
+                "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.dead_letter.max_receive_count}
+                ),
+                "SqsManagedSseEnabled": "true",
+            },
+        )["QueueUrl"]
+        queue_arns[key] = sqs.get_queue_attributes(QueueUrl=queue_urls[key], AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        if key == "queue":
+            d.values.update({"queue.url": queue_urls[key], "queue.arn": queue_arns[key], "dead_letter.url": dlq_url})
+            d.values["dead_letter.arn"] = dlq_arn
+    # The events topic, each consumer's queue subscribed (raw delivery)
+    sns = d.client("sns")
+    events_topic = sns.create_topic(Name=platform.name(infra.events_topic.thing, env))["TopicArn"]
+    for arn in queue_arns.values():
+        sns.subscribe(TopicArn=events_topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
 
     # S3: the audit bucket and the state bucket
     s3 = d.client("s3")
@@ -227,12 +245,12 @@ def deploy(platform: Platform, env: str, session: Any, endpoint_url: str | None 
             Code={"ZipFile": code},
             MemorySize=platform.lambdas.memory_mb,
             Timeout=platform.lambdas.timeout_seconds,
-            Environment={"Variables": environment_variables(platform, env, function, queue_url)},
+            Environment={"Variables": environment_variables(platform, env, function, queue_urls)},
         )
         d.function_arns[function.name] = created_function["FunctionArn"]
         if function.kind is Kind.SQS:
             lam.create_event_source_mapping(
-                EventSourceArn=queue_arn,
+                EventSourceArn=queue_arns[function.consumed_queue or "queue"],
                 FunctionName=names.function(function),
                 BatchSize=platform.lambdas.batch_size,
                 FunctionResponseTypes=["ReportBatchItemFailures"],
@@ -256,7 +274,12 @@ def deploy(platform: Platform, env: str, session: Any, endpoint_url: str | None 
             if path not in d.resource_ids:
                 d.resource_ids[path] = api.create_resource(restApiId=api_id, parentId=parent, pathPart=part)["id"]
             parent = d.resource_ids[path]
-        api.put_method(restApiId=api_id, resourceId=parent, httpMethod=function.http_method, authorizationType="NONE")
+        api.put_method(
+            restApiId=api_id,
+            resourceId=parent,
+            httpMethod=function.http_method,
+            authorizationType=platform.authorization(function) or "NONE",
+        )
         api.put_integration(
             restApiId=api_id,
             resourceId=parent,

@@ -30,6 +30,7 @@ def test_a_full_live_run_makes_exactly_one_call_per_resource_and_api(
         1  # sts get_caller_identity (the account guard)
         + 2  # the table: describe_table, describe_continuous_backups
         + 2 * 2  # both queues: get_queue_url, get_queue_attributes
+        + 2 * sum(f.consumed_queue == "audit_queue" for f in functions)  # the audit queue (its consumer's trigger)
         + 5  # the audit bucket: location, lifecycle, public access block, encryption, versioning
         + 1  # the alert topic: get_topic_attributes
         + 2  # the REST API: get_rest_apis (one page), get_resources (one page)
@@ -40,7 +41,7 @@ def test_a_full_live_run_makes_exactly_one_call_per_resource_and_api(
         + len(functions)  # each function: get_function_configuration
         + sum(f.kind is Kind.SQS for f in functions)  # each event-driven one: list_event_source_mappings
     )
-    assert evidence.total_calls == len(planned) == by_hand  # 35 for the spec's dev env and seven Lambdas
+    assert evidence.total_calls == len(planned) == by_hand  # 37 for the spec's dev env and seven Lambdas
     assert evidence.retried == 0
 
 

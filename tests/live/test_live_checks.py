@@ -192,7 +192,8 @@ QUEUE_USERS = (
     "INF-SQS-RECEIVE-COUNT",
     "INF-SQS-SSE",
     "INF-STATE-OUTPUTS",
-    "LAMBDA-SQS-TRIGGER@*",
+    # the first event-driven Lambda reads the change queue (the audit one reads its own queue)
+    "LAMBDA-SQS-TRIGGER@sqs",
 )
 
 DRIFTS = [

@@ -25,7 +25,7 @@ def outputs(view: RepoView, _: FleetEvidence) -> list[Problem]:
         problems.append(
             Problem(f"{view.name}/terraform/outputs.tf", expected(f"outputs {', '.join(missing)}", "none of them"))
         )
-    if extra := sorted(found - wanted):
+    if extra := sorted(found - wanted - set(view.platform.infrastructure.extra_outputs)):
         problems.append(
             Problem(
                 f"{view.name}/terraform/outputs.tf", expected("only the required outputs", f"also {', '.join(extra)}")

@@ -19,3 +19,11 @@ resource "aws_cloudwatch_metric_alarm" "dlq_alarm" {
     QueueName = aws_sqs_queue.dead_letter.name
   }
 }
+
+# The REST API stage's access log (api_gateway.tf): one JSON line per request, encrypted with the
+# log groups' key (kms.tf), kept as long as the env's other logs.
+resource "aws_cloudwatch_log_group" "api_access" {
+  name              = local.api_access_log_group
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.lambda_logs.arn
+}

@@ -49,10 +49,11 @@ data "aws_iam_policy_document" "conformance_read" {
     resources = [aws_dynamodb_table.table.arn]
   }
 
+  # The audit queue too: the audit consumer's trigger check reads its own queue.
   statement {
     sid       = "ReadTheQueues"
     actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
-    resources = [aws_sqs_queue.queue.arn, aws_sqs_queue.dead_letter.arn]
+    resources = [aws_sqs_queue.queue.arn, aws_sqs_queue.dead_letter.arn, aws_sqs_queue.audit_queue.arn]
   }
 
   statement {

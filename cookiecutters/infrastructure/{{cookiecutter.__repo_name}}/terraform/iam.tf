@@ -1,13 +1,26 @@
-{#- Operations that only read the table; every other DynamoDB operation also writes. -#}
-{%- set read_only_operations = ["list", "get"] %}
-{%- set dynamodb_read_actions = ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"] %}
-{%- set dynamodb_write_actions = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"] %}
+{#- The table operations each function's code makes, exactly: the Lambda template's repository
+    calls these and nothing else (tests/test_lambda_permissions.py of the generator project records
+    them from each Lambda repository's own tests and compares them with these grants). -#}
+{%- set table_actions = {
+  "list": ["dynamodb:Query"],
+  "get": ["dynamodb:GetItem"],
+  "create": ["dynamodb:PutItem"],
+  "update": ["dynamodb:UpdateItem"],
+  "delete": ["dynamodb:UpdateItem"],
+  "persist": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+} %}
+{#- Operations that read through the table's indexes rather than the table itself. -#}
+{%- set index_operations = ["list"] %}
 {%- set table_key_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"] %}
 {%- set xray_actions = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"] %}
-{%- set sqs_consume_actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"] -%}
+{%- set sqs_consume_actions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"] %}
+{%- set consumed = {"queue": "aws_sqs_queue.queue", "audit_queue": "aws_sqs_queue.audit_queue"} -%}
 # Base execution roles, one per Lambda. Each Lambda repository looks its role up by name and
 # attaches it to its function; the permissions live here, next to the resources they reach,
-# each role with only what its own function does.
+# each role with exactly what its own function calls: its table operations (none but those), the
+# events topic for the functions that publish changes, its own queue for an event-driven function,
+# the audit bucket for the audit function; plus what Lambda does on the function's behalf (its
+# log stream, X-Ray traces) and the keys' use through the service that holds the data.
 
 data "aws_iam_policy_document" "lambda_assume_role" {
   statement {
@@ -46,9 +59,13 @@ data "aws_iam_policy_document" "{{ function.name }}" {
 {%- if function.dynamodb %}
 
   statement {
-    sid       = "ReadProducts"
-    actions   = {{ dynamodb_read_actions | tojson }}
-    resources = [aws_dynamodb_table.table.arn, "${aws_dynamodb_table.table.arn}/index/*"]
+    sid       = "{{ "QueryProductIndexes" if function.operation in index_operations else "UseProducts" }}"
+    actions   = {{ table_actions[function.operation] | tojson }}
+{%- if function.operation in index_operations %}
+    resources = ["${aws_dynamodb_table.table.arn}/index/*"]
+{%- else %}
+    resources = [aws_dynamodb_table.table.arn]
+{%- endif %}
   }
 
   # The table is encrypted with its own key (kms.tf): usable only through DynamoDB.
@@ -63,29 +80,35 @@ data "aws_iam_policy_document" "{{ function.name }}" {
       values   = ["dynamodb.${var.aws_region}.amazonaws.com"]
     }
   }
-{%- if function.operation not in read_only_operations %}
-
-  statement {
-    sid       = "WriteProducts"
-    actions   = {{ dynamodb_write_actions | tojson }}
-    resources = [aws_dynamodb_table.table.arn]
-  }
-{%- endif %}
 {%- endif %}
 {%- if function.publishes_changes %}
 
   statement {
     sid       = "PublishProductChanges"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.queue.arn]
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.events_topic.arn]
+  }
+
+  # The events topic is encrypted with its own key (kms.tf): usable only through SNS.
+  statement {
+    sid       = "EncryptProductChangesThroughSns"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.events_topic.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sns.${var.aws_region}.amazonaws.com"]
+    }
   }
 {%- endif %}
-{%- if function.kind == "sqs" %}
+{%- if function.queue %}
 
+  # Used by the function's SQS event source mapping, which polls its own queue with this role.
   statement {
-    sid       = "ConsumeProductChanges"
+    sid       = "ConsumeItsOwnQueue"
     actions   = {{ sqs_consume_actions | tojson }}
-    resources = [aws_sqs_queue.queue.arn]
+    resources = [{{ consumed[function.queue] }}.arn]
   }
 {%- endif %}
 {%- if function.operation == "audit" %}

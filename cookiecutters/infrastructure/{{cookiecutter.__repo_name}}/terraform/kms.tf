@@ -98,9 +98,10 @@ resource "aws_kms_alias" "audit_bucket" {
   target_key_id = aws_kms_key.audit_bucket.key_id
 }
 
-# The key of the Lambda functions' log groups. Each Lambda repository creates its own log group
-# and finds this key by its alias, as it finds its execution role by name. CloudWatch Logs may use
-# the key for those log groups only: the encryption context it sends names the group.
+# The key of the Lambda functions' log groups and of the API's access log group. Each Lambda
+# repository creates its own log group and finds this key by its alias, as it finds its execution
+# role by name. CloudWatch Logs may use the key for those log groups only: the encryption context
+# it sends names the group.
 data "aws_iam_policy_document" "lambda_logs_key" {
   source_policy_documents = [data.aws_iam_policy_document.key_administration.json]
 
@@ -121,6 +122,7 @@ data "aws_iam_policy_document" "lambda_logs_key" {
 {%- for function in cookiecutter._platform.functions %}
         "${local.lambda_log_groups}/{{ function.function_name }}",
 {%- endfor %}
+        local.api_access_log_group_arn,
       ]
     }
   }
@@ -135,4 +137,17 @@ resource "aws_kms_key" "lambda_logs" {
 resource "aws_kms_alias" "lambda_logs" {
   name          = "alias/{{ cookiecutter._platform.names.lambda_logs_key }}"
   target_key_id = aws_kms_key.lambda_logs.key_id
+}
+
+# The product events topic's key. Only the roles of the functions that publish change events may
+# use it, through SNS (iam.tf); the subscribed queues have their own SQS-managed keys.
+resource "aws_kms_key" "events_topic" {
+  description         = "Encrypts the SNS topic {{ cookiecutter._platform.deploy.names.events_topic }}"
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.key_administration.json
+}
+
+resource "aws_kms_alias" "events_topic" {
+  name          = "alias/{{ cookiecutter._platform.deploy.names.events_topic }}"
+  target_key_id = aws_kms_key.events_topic.key_id
 }

@@ -6,10 +6,13 @@ locals {
   account_root_arn = "arn:${data.aws_partition.current.partition}:iam::${var.aws_account_id}:root"
   # The ARN prefix of the Lambda functions' log groups (iam.tf, kms.tf).
   lambda_log_groups = "arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${var.aws_account_id}:log-group:/aws/lambda"
+  # The REST API stage's access log group (api_gateway.tf), and its ARN from its name (kms.tf).
+  api_access_log_group     = "/aws/apigateway/{{ cookiecutter._platform.deploy.names.api_access_logs }}"
+  api_access_log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${var.aws_account_id}:log-group:${local.api_access_log_group}"
 }
 
 variable "restrict_dead_letter_sources" {
-  description = "Attach a redrive allow policy so that only the product-change queue may use the dead-letter queue. Set it to false only against an emulator that ignores RedriveAllowPolicy (moto 5), where Terraform would wait for that attribute until it times out."
+  description = "Give each dead-letter queue a redrive allow policy so that only its own queue may use it. Set it to false only against an emulator that ignores RedriveAllowPolicy (plain moto 5), where Terraform would wait for that attribute until it times out."
   type        = bool
   default     = true
 }

@@ -11,10 +11,20 @@ data "terraform_remote_state" "infrastructure" {
   }
 }
 {%- set locals_map = cookiecutter._platform.lambdas.remote_state_locals %}
+{%- set extra_map = cookiecutter._platform.deploy.extra_remote_state_locals %}
 {%- set width = locals_map.keys() | map('length') | max %}
+{%- set extra_width = extra_map.keys() | map('length') | max %}
 
 locals {
 {%- for name, output in locals_map.items() %}
   {{ name.ljust(width) }} = data.terraform_remote_state.infrastructure.outputs.{{ output }}
+{%- endfor %}
+}
+
+# The fan-out and the stage: the events topic the API Lambdas publish to, the audit queue, and
+# the stage every API Lambda repository redeploys.
+locals {
+{%- for name, output in extra_map.items() %}
+  {{ name.ljust(extra_width) }} = data.terraform_remote_state.infrastructure.outputs.{{ output }}
 {%- endfor %}
 }

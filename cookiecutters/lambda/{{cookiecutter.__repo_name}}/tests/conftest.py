@@ -3,7 +3,10 @@
 {%- set uses_table = cookiecutter.dynamodb == 'yes' %}
 {%- set publishes = op in ['create', 'update', 'delete'] %}
 {%- set table = cookiecutter._platform.table %}
-{%- set names = cookiecutter._platform.names -%}
+{%- set names = cookiecutter._platform.names %}
+{%- set deploy_names = cookiecutter._platform.deploy.names %}
+{%- set function = cookiecutter._platform.functions | selectattr('name', 'equalto', cookiecutter.lambda_name) | first | default(none) %}
+{%- set own_queue = deploy_names.audit_queue if function and function.queue == 'audit_queue' else names.queue -%}
 """Shared fixtures: AWS is mocked with moto; names, region and keys come from the platform spec.
 
 The table is created the way the infrastructure repository creates it (same keys and indexes),
@@ -36,7 +39,9 @@ TEST_ENVIRONMENT = "test"
 REGION = "{{ cookiecutter.dev_region }}"
 FUNCTION_NAME = "{{ cookiecutter.__function_name.replace('${var.environment}', 'test') }}"
 TABLE_NAME = "{{ names.table.replace('${var.environment}', 'test') }}"
-QUEUE_NAME = "{{ names.queue.replace('${var.environment}', 'test') }}"
+# The queue this function reads (event-driven) or one like it, subscribed to the events topic.
+QUEUE_NAME = "{{ own_queue.replace('${var.environment}', 'test') }}"
+TOPIC_NAME = "{{ deploy_names.events_topic.replace('${var.environment}', 'test') }}"
 AUDIT_BUCKET = "{{ names.audit_bucket.replace('${var.environment}', 'test') }}"
 {%- if uses_table %}
 
@@ -135,8 +140,21 @@ def table(aws: None) -> Any:
 
 @pytest.fixture
 def queue_url(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The product change queue; QUEUE_URL points at it."""
-    url = boto3.client("sqs", region_name=REGION).create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+    """A queue subscribed to the product events topic with raw message delivery, as each
+    consumer's queue is: what the function publishes arrives here. TOPIC_ARN points at the topic,
+    QUEUE_URL at the queue."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    topic_arn = sns.create_topic(Name=TOPIC_NAME)["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=arn["QueueArn"],
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    monkeypatch.setenv("TOPIC_ARN", topic_arn)
     monkeypatch.setenv("QUEUE_URL", url)
     return url
 

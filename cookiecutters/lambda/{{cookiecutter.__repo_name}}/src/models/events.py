@@ -1,7 +1,8 @@
-"""The product change events on the queue, and the SQS record that carries them.
+"""The product change events, and the SQS record that carries them.
 
-The API Lambdas that write products publish a ProductChangeEvent as the message body; the
-event-driven Lambdas receive it inside an SQS record:
+The API Lambdas that write products publish a ProductChangeEvent to the product events topic;
+the topic delivers it, as the raw message body, to each event-driven Lambda's own queue, and the
+Lambda receives it inside an SQS record:
 
     {"messageId": "...", "body": "{\"event_type\": \"created\", \"product_id\": \"...\", ...}",
      "attributes": {"SentTimestamp": "1700000000000", ...}, "eventSource": "aws:sqs", ...}

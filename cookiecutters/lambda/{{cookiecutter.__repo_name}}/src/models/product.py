@@ -16,6 +16,9 @@ One item per product in table {{ cookiecutter._platform.names.table }}:
     {{ name_index.hash_key.name }}  NAME#<lower-cased name>  {{ name_index.name }}: exact name search
     ...      id, name, price, currency, description, created_at, updated_at
 
+A deleted product's item becomes a tombstone: only its key, `id` and `deleted_at` stay, so it
+leaves both indexes and no later write brings the product back (see the repository).
+
 The key attribute and index names below are rendered from the platform spec
 (infra/platform.yaml), the same values the infrastructure repository builds the table from:
 change them there and regenerate, never here.
@@ -39,6 +42,9 @@ PRICE_INDEX_RANGE_KEY: str | None = {% if price_index.range_key %}"{{ price_inde
 NAME_INDEX = "{{ name_index.name }}"
 NAME_INDEX_HASH_KEY = "{{ name_index.hash_key.name }}"
 NAME_INDEX_RANGE_KEY: str | None = {% if name_index.range_key %}"{{ name_index.range_key.name }}"{% else %}None{% endif %}
+
+# The attribute that marks a deleted product's item (a tombstone).
+DELETED_AT = "deleted_at"
 
 # Key values: how a product's keys are spelled.
 ENTITY_TYPE = "PRODUCT"
@@ -153,3 +159,10 @@ class Product(ProductFields):
         return cls.model_validate(
             {field: item[field] for field in cls.model_fields if field in item}
         )
+
+
+def tombstone_removals() -> list[str]:
+    """The attributes a tombstone drops: every one a product's item has, except its key and id."""
+    indexed = [PRICE_INDEX_HASH_KEY, PRICE_INDEX_RANGE_KEY, NAME_INDEX_HASH_KEY, NAME_INDEX_RANGE_KEY]
+    fields = ["entity_type", *(f for f in Product.model_fields if f != "id")]
+    return fields + [key for key in indexed if key]

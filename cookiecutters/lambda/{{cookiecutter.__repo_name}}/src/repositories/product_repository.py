@@ -3,6 +3,14 @@
 The table name comes from the TABLE_NAME environment variable (Terraform sets it from the
 infrastructure repository's outputs). Numbers are Decimal on the way in and out: boto3 refuses
 floats and returns every number as Decimal.
+
+A deleted product leaves a tombstone: its item keeps only its key, its id and `deleted_at`, and
+drops out of both indexes. Nothing ever writes over a tombstone, so a change event that arrives
+after the delete (queues do not keep order) cannot bring the product back; reads treat a
+tombstone as no product.
+
+Each method makes exactly one table call, and each function's execution role allows exactly the
+calls its function makes (GetItem, Query, PutItem or UpdateItem).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import binascii
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +29,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from src.models.product import (
+    DELETED_AT,
     HASH_KEY,
     NAME_INDEX,
     NAME_INDEX_HASH_KEY,
@@ -28,10 +38,13 @@ from src.models.product import (
     PRICE_INDEX_RANGE_KEY,
     PRICE_PARTITION,
     Product,
+    ProductFields,
     isoformat_utc,
     name_key,
     price_sort_key,
     product_key,
+    tombstone_removals,
+    utc_now,
 )
 
 TABLE_NAME_VARIABLE = "TABLE_NAME"
@@ -91,6 +104,34 @@ def _condition_failed(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == CONDITIONAL_CHECK_FAILED
 
 
+def _live(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The item when it is a product, None when it is absent or a tombstone."""
+    return item if item and DELETED_AT not in item else None
+
+
+# A product that exists and is not deleted (the condition of updates and deletes).
+LIVE_PRODUCT = "attribute_exists(#hash) AND attribute_not_exists(#deleted_at)"
+LIVE_PRODUCT_NAMES = {"#hash": HASH_KEY, "#deleted_at": DELETED_AT}
+
+
+def _tombstone_update(deleted_at: str, only_a_live_product: bool) -> dict[str, Any]:
+    """The UpdateItem arguments that turn an item into a tombstone (or create one)."""
+    removed = tombstone_removals()
+    names = dict(LIVE_PRODUCT_NAMES) if only_a_live_product else {"#deleted_at": DELETED_AT}
+    names.update({f"#r{n}": attribute for n, attribute in enumerate(removed)})
+    remove = ", ".join(f"#r{n}" for n in range(len(removed)))
+    update = {
+        # The first deletion time stays: a redelivered or second delete changes nothing.
+        "UpdateExpression": f"SET #deleted_at = if_not_exists(#deleted_at, :deleted_at) REMOVE {remove}",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {":deleted_at": deleted_at},
+        "ReturnValues": "ALL_OLD",
+    }
+    if only_a_live_product:
+        update["ConditionExpression"] = LIVE_PRODUCT
+    return update
+
+
 class ProductRepository:
     """Reads and writes products; one item per product (see src/models/product.py)."""
 
@@ -107,8 +148,9 @@ class ProductRepository:
         return self._table.name
 
     def get(self, product_id: str) -> Product | None:
+        """The product; None when there is none or it was deleted."""
         response = self._table.get_item(Key=product_key(product_id), ConsistentRead=True)
-        item = response.get("Item")
+        item = _live(response.get("Item"))
         return Product.from_item(item) if item else None
 
     def list_products(
@@ -149,13 +191,8 @@ class ProductRepository:
             next_token=encode_page_token(response.get("LastEvaluatedKey")),
         )
 
-    def put(self, product: Product) -> Product:
-        """Store a product whether or not it exists (unconditional upsert)."""
-        self._table.put_item(Item=product.to_item())
-        return product
-
     def create(self, product: Product) -> Product:
-        """Store a new product; ProductAlreadyExistsError when its id is taken."""
+        """Store a new product; ProductAlreadyExistsError when its id is taken (or was deleted)."""
         try:
             self._table.put_item(
                 Item=product.to_item(), ConditionExpression=Attr(HASH_KEY).not_exists()
@@ -166,25 +203,44 @@ class ProductRepository:
             raise
         return product
 
-    def update(self, product: Product) -> Product:
-        """Replace an existing product; ProductNotFoundError when there is none."""
+    def update(self, product_id: str, fields: ProductFields) -> Product:
+        """Replace a product's fields and move `updated_at` to now; returns the product as stored.
+
+        ProductNotFoundError when there is no such product or it was deleted.
+        """
+        product = Product(id=product_id, **fields.model_dump(), updated_at=utc_now())
+        item = product.to_item()
+        kept = {*product_key(product_id), "id", "created_at"}
+        values = {name: value for name, value in item.items() if name not in kept}
+        names = {f"#s{n}": name for n, name in enumerate(values)}
+        update = "SET " + ", ".join(f"#s{n} = :s{n}" for n in range(len(values)))
+        removed = [name for name in ("description",) if name not in values]
+        if removed:
+            names.update({f"#r{n}": name for n, name in enumerate(removed)})
+            update += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(removed)))
         try:
-            self._table.put_item(
-                Item=product.to_item(), ConditionExpression=Attr(HASH_KEY).exists()
+            response = self._table.update_item(
+                Key=product_key(product_id),
+                UpdateExpression=update,
+                ConditionExpression=LIVE_PRODUCT,
+                ExpressionAttributeNames={**names, **LIVE_PRODUCT_NAMES},
+                ExpressionAttributeValues={f":s{n}": value for n, value in enumerate(values.values())},
+                ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if _condition_failed(error):
-                raise ProductNotFoundError(product.id) from error
+                raise ProductNotFoundError(product_id) from error
             raise
-        return product
+        return Product.from_item(response["Attributes"])
 
     def put_if_newer(self, product: Product) -> bool:
-        """Upsert unless the stored copy is newer (queues deliver out of order).
+        """Store the product unless a newer copy is stored or it was deleted (queues deliver out of order).
 
-        Returns False when the stored product has a later `updated_at` and was kept.
+        Returns False when the stored product has a later `updated_at`, or is a tombstone, and was kept.
         """
-        condition = Attr(HASH_KEY).not_exists() | Attr("updated_at").lte(
-            isoformat_utc(product.updated_at)
+        condition = Attr(HASH_KEY).not_exists() | (
+            Attr(DELETED_AT).not_exists()
+            & Attr("updated_at").lte(isoformat_utc(product.updated_at))
         )
         try:
             self._table.put_item(Item=product.to_item(), ConditionExpression=condition)
@@ -194,8 +250,26 @@ class ProductRepository:
             raise
         return True
 
-    def delete(self, product_id: str) -> Product | None:
-        """Delete a product; returns what was deleted, None when there was nothing."""
-        response = self._table.delete_item(Key=product_key(product_id), ReturnValues="ALL_OLD")
-        item = response.get("Attributes")
-        return Product.from_item(item) if item else None
+    def delete(self, product_id: str, deleted_at: datetime | None = None) -> Product | None:
+        """Delete a product, leaving a tombstone; returns its last state, None when there was none."""
+        try:
+            response = self._table.update_item(
+                Key=product_key(product_id),
+                **_tombstone_update(isoformat_utc(deleted_at or utc_now()), only_a_live_product=True),
+            )
+        except ClientError as error:
+            if _condition_failed(error):
+                return None
+            raise
+        return Product.from_item(response["Attributes"])
+
+    def tombstone(self, product_id: str, deleted_at: datetime) -> bool:
+        """Mark a product deleted whatever is stored, even nothing yet (the delete came first).
+
+        Returns True when it was not a tombstone before. Idempotent: a second call changes nothing.
+        """
+        response = self._table.update_item(
+            Key=product_key(product_id),
+            **_tombstone_update(isoformat_utc(deleted_at), only_a_live_product=False),
+        )
+        return DELETED_AT not in response.get("Attributes", {})

@@ -3,11 +3,11 @@
 {%- set summaries = {
     'list': 'list products a page at a time, by price (optionally within a range) or by name',
     'get': 'fetch one product by id',
-    'create': 'create a product, then publish a "created" change event to the queue',
-    'update': 'replace a product\'s fields, then publish an "updated" change event to the queue',
-    'delete': 'delete a product, then publish a "deleted" change event to the queue',
-    'persist': 'apply the product change events from the queue to the products table',
-    'audit': 'archive every product change event from the queue in the audit bucket',
+    'create': 'create a product, then publish a "created" change event to the events topic',
+    'update': 'replace a product\'s fields, then publish an "updated" change event to the events topic',
+    'delete': 'delete a product, then publish a "deleted" change event to the events topic',
+    'persist': 'apply the product change events from its queue to the products table',
+    'audit': 'archive every product change event from its queue in the audit bucket',
 } -%}
 """Business logic of {{ cookiecutter.lambda_name }}.
 
@@ -91,14 +91,16 @@ logger = get_logger(__name__)
 STORED = "stored"
 SKIPPED_STALE = "skipped-stale"
 DELETED = "deleted"
-ALREADY_ABSENT = "already-absent"
+ALREADY_DELETED = "already-deleted"
 
 
 class ProductService:
-    """Upserts the product of a created/updated event, deletes on a deleted event.
+    """Stores the product of a created/updated event, leaves a tombstone on a deleted event.
 
-    Every step is idempotent, so a redelivered message does no harm, and an event older than
-    the stored product (the queue does not keep order) leaves the newer product in place.
+    Every step is idempotent, so a redelivered message does no harm. The queue does not keep
+    order: an event older than the stored product leaves the newer product in place, and no
+    created or updated event, however late, brings back a product that was deleted (its
+    tombstone stays, and a delete that arrives before the product's create leaves one too).
     """
 
     def __init__(self, repository: ProductRepository) -> None:
@@ -111,7 +113,8 @@ class ProductService:
     def apply_change(self, event: ProductChangeEvent) -> str:
         """Apply one event; returns what happened (stored, skipped-stale, deleted, ...)."""
         if event.event_type is ChangeType.DELETED:
-            outcome = DELETED if self._repository.delete(event.product_id) else ALREADY_ABSENT
+            first = self._repository.tombstone(event.product_id, event.occurred_at)
+            outcome = DELETED if first else ALREADY_DELETED
         else:
             stored = self._repository.put_if_newer(event.require_product())
             outcome = STORED if stored else SKIPPED_STALE
@@ -135,14 +138,14 @@ import boto3
 
 from src.models.events import EVENT_TYPE_ATTRIBUTE, ChangeType, ProductChangeEvent
 from src.models.product import Product{% if op != 'delete' %}, ProductFields{% endif %}
-{%- if op == 'create' %}
+{%- if op in ['create', 'update'] %}
 from src.repositories.product_repository import ProductRepository
 {%- else %}
 from src.repositories.product_repository import ProductNotFoundError, ProductRepository
 {%- endif %}
 from src.utils.logger import SERVICE_NAME, get_logger
 
-QUEUE_URL_VARIABLE = "QUEUE_URL"
+TOPIC_ARN_VARIABLE = "TOPIC_ARN"
 {%- elif op == 'list' %}
 
 from decimal import Decimal
@@ -189,21 +192,24 @@ class ListQuery(BaseModel):
 
 
 class ChangePublisher:
-    """Sends ProductChangeEvents to the product change queue (URL from QUEUE_URL)."""
+    """Publishes ProductChangeEvents to the product events topic (ARN from TOPIC_ARN).
 
-    def __init__(self, sqs_client: Any, queue_url: str) -> None:
-        self._sqs = sqs_client
-        self._queue_url = queue_url
+    The topic delivers each event to every consumer's queue (raw: the message body is the event).
+    """
+
+    def __init__(self, sns_client: Any, topic_arn: str) -> None:
+        self._sns = sns_client
+        self._topic_arn = topic_arn
 
     @classmethod
     def from_environment(cls) -> ChangePublisher:
-        return cls(boto3.client("sqs"), os.environ[QUEUE_URL_VARIABLE])
+        return cls(boto3.client("sns"), os.environ[TOPIC_ARN_VARIABLE])
 
     def publish(self, event: ProductChangeEvent) -> str:
-        """Send one event; returns the SQS message id."""
-        response = self._sqs.send_message(
-            QueueUrl=self._queue_url,
-            MessageBody=event.model_dump_json(),
+        """Publish one event; returns the SNS message id."""
+        response = self._sns.publish(
+            TopicArn=self._topic_arn,
+            Message=event.model_dump_json(),
             MessageAttributes={
                 EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event.event_type.value}
             },
@@ -214,7 +220,7 @@ class ChangePublisher:
                 "event_id": event.event_id,
                 "event_type": event.event_type.value,
                 "product_id": event.product_id,
-                "sqs_message_id": response["MessageId"],
+                "sns_message_id": response["MessageId"],
             },
         )
         return response["MessageId"]
@@ -281,18 +287,18 @@ class ProductService:
 {%- elif op == 'update' %}
 
     def update_product(self, product_id: str, fields: ProductFields) -> Product:
-        """Replace the client's fields of an existing product, then announce it."""
-        current = self._repository.get(product_id)
-        if current is None:
-            raise ProductNotFoundError(product_id)
-        product = self._repository.update(current.revised(fields))
+        """Replace the client's fields of an existing product, then announce it.
+
+        ProductNotFoundError when there is none (or it was deleted); nothing is published then.
+        """
+        product = self._repository.update(product_id, fields)
         logger.info("Product updated", extra={"product_id": product_id})
         self._publisher.publish(ProductChangeEvent.about(ChangeType.UPDATED, product, self._source))
         return product
 {%- elif op == 'delete' %}
 
     def delete_product(self, product_id: str) -> Product:
-        """Delete a product, then announce it with its last state; returns that state."""
+        """Delete a product (a tombstone stays), then announce it with its last state; returns it."""
         deleted = self._repository.delete(product_id)
         if deleted is None:
             raise ProductNotFoundError(product_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +10,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from src.models.product import (
+    DELETED_AT,
     HASH_KEY,
     NAME_INDEX_HASH_KEY,
     PRICE_INDEX_HASH_KEY,
     PRICE_INDEX_RANGE_KEY,
     RANGE_KEY,
+    ProductFields,
     product_key,
 )
 from src.repositories.product_repository import (
@@ -43,6 +45,9 @@ class FailingTable:
 
     def put_item(self, **_: Any) -> None:
         raise ClientError({"Error": {"Code": self.code, "Message": "boom"}}, "PutItem")
+
+    def update_item(self, **_: Any) -> None:
+        raise ClientError({"Error": {"Code": self.code, "Message": "boom"}}, "UpdateItem")
 
 
 def test_from_environment_uses_table_name(table) -> None:
@@ -75,13 +80,6 @@ def test_get_unknown_is_none(repository) -> None:
     assert repository.get("missing") is None
 
 
-def test_put_upserts(repository, product) -> None:
-    repository.put(product)
-    repository.put(product.model_copy(update={"name": "Grinder"}))
-
-    assert repository.get(product.id).name == "Grinder"
-
-
 def test_create_refuses_a_taken_id(repository, product) -> None:
     repository.create(product)
 
@@ -89,21 +87,42 @@ def test_create_refuses_a_taken_id(repository, product) -> None:
         repository.create(product)
 
 
-def test_update_replaces(repository, product) -> None:
+def test_update_replaces_the_fields_and_keeps_created_at(repository, table, product) -> None:
     repository.create(product)
-    changed = product.model_copy(update={"name": "Grinder", "description": None})
 
-    repository.update(changed)
+    updated = repository.update(product.id, ProductFields(name="Grinder", price="10", currency="USD"))
 
     stored = repository.get(product.id)
-    assert stored.name == "Grinder"
+    assert stored == updated
+    assert (stored.name, stored.price, stored.currency) == ("Grinder", Decimal(10), "USD")
     assert stored.description is None
+    assert stored.created_at == product.created_at
+    assert stored.updated_at >= product.updated_at
+    item = table.get_item(Key=product_key(product.id))["Item"]
+    assert item[NAME_INDEX_HASH_KEY] == "NAME#grinder"
+    assert "description" not in item
 
 
-def test_update_unknown_raises(repository, product) -> None:
+def test_update_keeps_a_given_description(repository, product) -> None:
+    repository.create(product)
+    fields = ProductFields(name="Grinder", price="10", currency="USD", description="Burr")
+
+    assert repository.update(product.id, fields).description == "Burr"
+
+
+def test_update_unknown_raises(repository, product_fields) -> None:
     with pytest.raises(ProductNotFoundError) as raised:
-        repository.update(product)
-    assert raised.value.product_id == product.id
+        repository.update("missing", product_fields)
+    assert raised.value.product_id == "missing"
+
+
+def test_update_of_a_deleted_product_raises(repository, product, product_fields) -> None:
+    repository.create(product)
+    repository.delete(product.id)
+
+    with pytest.raises(ProductNotFoundError):
+        repository.update(product.id, product_fields)
+    assert repository.get(product.id) is None
 
 
 def test_put_if_newer(repository, product) -> None:
@@ -126,6 +145,56 @@ def test_delete_returns_what_was_deleted(repository, product) -> None:
     assert repository.delete(product.id) == product
     assert repository.get(product.id) is None
     assert repository.delete(product.id) is None
+
+
+def test_delete_leaves_a_tombstone_outside_the_indexes(repository, table, product) -> None:
+    repository.create(product)
+    deleted_at = datetime(2025, 5, 1, 12, tzinfo=UTC)
+
+    repository.delete(product.id, deleted_at)
+
+    item = table.get_item(Key=product_key(product.id))["Item"]
+    assert item[DELETED_AT] == "2025-05-01T12:00:00.000000+00:00"
+    assert item["id"] == product.id
+    assert PRICE_INDEX_HASH_KEY not in item and NAME_INDEX_HASH_KEY not in item
+    assert "name" not in item and "price" not in item
+    assert repository.list_products(limit=10).items == []
+    assert repository.find_by_name(product.name, limit=10).items == []
+
+
+def test_a_tombstone_refuses_a_create_with_the_same_id(repository, product) -> None:
+    repository.create(product)
+    repository.delete(product.id)
+
+    with pytest.raises(ProductAlreadyExistsError):
+        repository.create(product)
+
+
+def test_tombstone_without_a_product_blocks_its_later_create_event(repository, product) -> None:
+    assert repository.tombstone(product.id, product.updated_at) is True
+
+    assert repository.put_if_newer(product) is False
+    assert repository.get(product.id) is None
+
+
+def test_tombstone_is_idempotent_and_keeps_the_first_time(repository, table, product) -> None:
+    repository.create(product)
+    first = datetime(2025, 5, 1, tzinfo=UTC)
+
+    assert repository.tombstone(product.id, first) is True
+    assert repository.tombstone(product.id, first + timedelta(days=1)) is False
+
+    item = table.get_item(Key=product_key(product.id))["Item"]
+    assert item[DELETED_AT] == "2025-05-01T00:00:00.000000+00:00"
+
+
+def test_a_newer_product_never_overwrites_a_tombstone(repository, product) -> None:
+    repository.create(product)
+    repository.delete(product.id)
+    later = product.model_copy(update={"updated_at": product.updated_at + timedelta(weeks=60)})
+
+    assert repository.put_if_newer(later) is False
+    assert repository.get(product.id) is None
 
 
 def test_list_by_price_with_pagination(repository) -> None:
@@ -177,9 +246,21 @@ def test_page_token_round_trip() -> None:
     assert encode_page_token({}) is None
 
 
-@pytest.mark.parametrize("method", ["create", "update", "put_if_newer"])
-def test_other_errors_propagate(product, method) -> None:
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda repository, product: repository.create(product),
+        lambda repository, product: repository.update(
+            product.id, ProductFields(name=product.name, price=product.price, currency="ZAR")
+        ),
+        lambda repository, product: repository.put_if_newer(product),
+        lambda repository, product: repository.delete(product.id),
+        lambda repository, product: repository.tombstone(product.id, product.updated_at),
+    ],
+    ids=["create", "update", "put_if_newer", "delete", "tombstone"],
+)
+def test_other_errors_propagate(product, call) -> None:
     repository = ProductRepository(FailingTable("ProvisionedThroughputExceededException"))
 
     with pytest.raises(ClientError):
-        getattr(repository, method)(product)
+        call(repository, product)

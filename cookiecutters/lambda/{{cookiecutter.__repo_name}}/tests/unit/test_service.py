@@ -90,7 +90,7 @@ import pytest
 from src.models.events import ChangeType, ProductChangeEvent
 from src.repositories.product_repository import ProductRepository
 from src.services.product_service import (
-    ALREADY_ABSENT,
+    ALREADY_DELETED,
     DELETED,
     SKIPPED_STALE,
     STORED,
@@ -151,7 +151,73 @@ def test_deleted_event_removes_the_product(service, repository, product) -> None
 
     assert service.apply_change(event) == DELETED
     assert repository.get(product.id) is None
-    assert service.apply_change(event) == ALREADY_ABSENT
+    assert service.apply_change(event) == ALREADY_DELETED
+
+
+def events_of(product):
+    """A product's created, updated and deleted events, in the order they happened."""
+    updated = product.model_copy(
+        update={"name": "Renamed", "updated_at": product.updated_at + timedelta(minutes=1)}
+    )
+    return (
+        ProductChangeEvent.about(ChangeType.CREATED, product),
+        ProductChangeEvent.about(ChangeType.UPDATED, updated),
+        ProductChangeEvent.about(ChangeType.DELETED, updated),
+    )
+
+
+def test_a_late_update_after_the_delete_does_not_bring_the_product_back(
+    service, repository, product
+) -> None:
+    created, updated, deleted = events_of(product)
+
+    assert service.apply_change(created) == STORED
+    assert service.apply_change(deleted) == DELETED
+    assert service.apply_change(updated) == SKIPPED_STALE
+    assert repository.get(product.id) is None
+
+
+def test_a_late_create_after_the_delete_does_not_bring_the_product_back(
+    service, repository, product
+) -> None:
+    created, _, deleted = events_of(product)
+
+    assert service.apply_change(deleted) == DELETED
+    assert service.apply_change(created) == SKIPPED_STALE
+    assert repository.get(product.id) is None
+
+
+@pytest.mark.parametrize(
+    "order",
+    [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)],
+    ids=lambda order: "-".join(("created", "updated", "deleted")[i] for i in order),
+)
+def test_any_delivery_order_ends_deleted(service, repository, product, order) -> None:
+    events = events_of(product)
+
+    for index in order:
+        service.apply_change(events[index])
+
+    assert repository.get(product.id) is None
+
+
+def test_created_then_updated_in_either_order_ends_updated(service, repository, product) -> None:
+    created, updated, _ = events_of(product)
+
+    service.apply_change(updated)
+    assert service.apply_change(created) == SKIPPED_STALE
+
+    assert repository.get(product.id).name == "Renamed"
+
+
+def test_every_redelivery_is_harmless(service, repository, product) -> None:
+    created, updated, deleted = events_of(product)
+
+    for event in (created, created, updated, updated):
+        service.apply_change(event)
+    assert repository.get(product.id).name == "Renamed"
+    assert [service.apply_change(deleted) for _ in range(2)] == [DELETED, ALREADY_DELETED]
+    assert repository.get(product.id) is None
 {%- else %}
 
 {%- if op == 'list' %}
