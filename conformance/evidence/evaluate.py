@@ -225,7 +225,9 @@ class _Walk:
                     items[i - 1] = items[i - 1].rstrip()
                 if item.strip_after and i + 1 < len(items) and isinstance(items[i + 1], str):
                     items[i + 1] = items[i + 1].lstrip()
-        return join_template(self.render(items, 0, len(items), node))
+        pieces = self.render(items, 0, len(items), node)
+        # "${x}" is x itself; with directives, as with text around it, the template is a string.
+        return join_template(pieces + [""] if any(isinstance(i, _Directive) for i in items) else pieces)
 
     def render(self, items: list[Any], start: int, end: int, node: Tree) -> list[Any]:
         """The pieces of `items[start:end]`; only the branch an `%{ if }` takes is evaluated."""
@@ -427,8 +429,8 @@ class _Walk:
         if value is None:
             return []
         items = self.collection(value, node, splat=True)
-        if isinstance(items, dict):
-            raise self.fail(node, "a splat over a map (use values())")
+        if isinstance(items, dict):  # a resource's for_each instances: a map, wrapped as Terraform does
+            items = [items]
         return [self.walk_steps(item, steps, node) for item in items]
 
     _attr_splat_expr_term = _full_splat_expr_term
@@ -439,7 +441,7 @@ class _Walk:
             expanded = self.scope.links.expand(value)
             if expanded is not None:
                 return expanded
-        if splat and not isinstance(value, list | dict):
+        if splat and not isinstance(value, list):
             return [value]
         return value
 
