@@ -149,8 +149,10 @@ def number(value_: Any) -> int | float | None:
     """A number, or a string Terraform would convert to one; None otherwise."""
     if isinstance(value_, bool):
         return None
-    if isinstance(value_, int | float):
+    if isinstance(value_, int):
         return value_
+    if isinstance(value_, float):
+        return int(value_) if value_.is_integer() else value_
     try:
         found = float(str(value_))
     except ValueError:

@@ -227,7 +227,7 @@ class _Walk:
                     items[i + 1] = items[i + 1].lstrip()
         pieces = self.render(items, 0, len(items), node)
         # "${x}" is x itself; with directives, as with text around it, the template is a string.
-        return join_template(pieces + [""] if any(isinstance(i, _Directive) for i in items) else pieces)
+        return join_template([*pieces, ""] if any(isinstance(i, _Directive) for i in items) else pieces)
 
     def render(self, items: list[Any], start: int, end: int, node: Tree) -> list[Any]:
         """The pieces of `items[start:end]`; only the branch an `%{ if }` takes is evaluated."""

@@ -182,25 +182,38 @@ def s3_bucket_live(view: LiveView) -> list[Problem]:
     return []
 
 
+def _whole_bucket_live(rule: dict) -> bool:
+    """A rule with no prefix (or an empty one), no tag and no size limit applies to every object."""
+    scope = rule.get("Filter") or {}
+    if rule.get("Prefix") or scope.get("Prefix"):
+        return False
+    return not any(k in scope for k in ("Tag", "And", "ObjectSizeGreaterThan", "ObjectSizeLessThan"))
+
+
 def s3_glacier_live(view: LiveView) -> list[Problem]:
     wanted = view.platform.infrastructure.audit_bucket.glacier_after_days
     rules = s3_live.lifecycle_rules(view.live)
     what = f"an enabled lifecycle rule moving objects to GLACIER after {wanted} days"
+    bucket = view.names.audit_bucket
     if rules is None:
         call = "get_bucket_lifecycle_configuration → NoSuchLifecycleConfiguration"
-        return [Problem.drift(view.names.audit_bucket, what, "no lifecycle configuration", call)]
-    days = [
-        t.get("Days")
-        for rule in rules
-        if rule.get("Status") == "Enabled"
-        for t in rule.get("Transitions") or []
-        if t.get("StorageClass") == "GLACIER"
-    ]
+        return [Problem.drift(bucket, what, "no lifecycle configuration", call)]
+    applying = [r for r in rules if r.get("Status") == "Enabled" and _whole_bucket_live(r)]
+    days = [t.get("Days") for r in applying for t in r.get("Transitions") or [] if t.get("StorageClass") == "GLACIER"]
+    problems = []
+    expiring = [(r.get("Expiration") or {}).get("Days") for r in applying]
+    for gone in (d for d in expiring if isinstance(d, int) and d < wanted):
+        call = "get_bucket_lifecycle_configuration → Rules[].Expiration.Days"
+        problems.append(
+            Problem.drift(
+                bucket, f"objects kept until their GLACIER transition at {wanted} days", f"expired after {gone}", call
+            )
+        )
     if wanted not in days:
-        found = f"GLACIER transitions at {days} days" if days else "no enabled GLACIER transition"
-        call = "get_bucket_lifecycle_configuration → Rules[].Status, Transitions"
-        return [Problem.drift(view.names.audit_bucket, what, found, call)]
-    return []
+        found = f"GLACIER transitions at {days} days" if days else "no enabled GLACIER transition on the whole bucket"
+        call = "get_bucket_lifecycle_configuration → Rules[].Status, Filter, Transitions"
+        problems.append(Problem.drift(bucket, what, found, call))
+    return problems
 
 
 def s3_public_access_live(view: LiveView) -> list[Problem]:
