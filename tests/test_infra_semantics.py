@@ -837,8 +837,7 @@ STYLES = [
         "one-role-with-the-managed-policy-from-a-data-source",
         one_role(
             more=(
-                'data "aws_iam_policy" "basic" {\n  name = "AWSLambdaBasicExecutionRole"\n'
-                '  arn  = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"\n}\n'
+                'data "aws_iam_policy" "basic" {\n  name = "AWSLambdaBasicExecutionRole"\n}\n'
                 'resource "aws_iam_role_policy_attachment" "basic" {\n  role       = aws_iam_role.shared.id\n'
                 "  policy_arn = data.aws_iam_policy.basic.arn\n}\n"
             )

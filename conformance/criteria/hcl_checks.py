@@ -15,7 +15,7 @@ a property is configured, never the first one only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from conformance.core import Problem, Stop, describe, expected
@@ -54,14 +54,31 @@ def none_found(view: RepoView, problem: Problem) -> Stop:
     return Stop(problem, *unseen(view))
 
 
-def instances_of(view: RepoView, resource_type: str) -> list[Instance]:
-    found = []
-    for env_module, block in config(view).resources(resource_type):
+def _memo(view: RepoView, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
+    """A lookup made once per configuration; a Stop it raises is raised again each time."""
+    memo = config(view).memo
+    if key not in memo:
         try:
-            found.extend(env_module.instances(block))
-        except Unresolvable as error:
-            raise Stop(unresolved(view, error)) from None
+            memo[key] = compute()
+        except Stop as stop:
+            memo[key] = stop
+    found = memo[key]
+    if isinstance(found, Stop):
+        raise Stop(*found.problems)
     return found
+
+
+def instances_of(view: RepoView, resource_type: str) -> list[Instance]:
+    def compute() -> list[Instance]:
+        found = []
+        for env_module, block in config(view).resources(resource_type):
+            try:
+                found.extend(env_module.instances(block))
+            except Unresolvable as error:
+                raise Stop(unresolved(view, error)) from None
+        return found
+
+    return list(_memo(view, ("instances", resource_type), compute))
 
 
 def value(view: RepoView, instance: Instance, path: str, default: Any = KeyError) -> Any:
@@ -93,6 +110,13 @@ def configured_twice(what: str, places: Iterable[tuple[str, str]]) -> list[Probl
 
 def named(view: RepoView, resource_type: str, name: str, name_attribute: str = "name") -> Instance:
     """The one `resource_type` Terraform would create with this name; Stop when there is none or two."""
+    found: Instance = _memo(
+        view, ("named", resource_type, name, name_attribute), lambda: _named(view, resource_type, name, name_attribute)
+    )
+    return found
+
+
+def _named(view: RepoView, resource_type: str, name: str, name_attribute: str) -> Instance:
     if (view.module.failures or config(view).failures) and not config(view).resources(resource_type):
         raise Stop(*unseen(view))
     seen, matches = [], []

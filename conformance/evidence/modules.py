@@ -100,6 +100,7 @@ class Configuration:
         self.failures: list[ParseFailure] = []
         self._calls: dict[tuple[str, str], _Call] = {}
         self._blocks: dict[str, tuple[EnvModule, Block]] = {}
+        self.memo: dict[tuple[str, ...], Any] = {}  # the checks' lookups, made once per run (see hcl_checks)
         tfvars = evidence.tfvars(repo, env)
         root = with_environment(evidence.module(repo), env, tfvars[0] if isinstance(tfvars, tuple) else {}, links=self)
         self.root = root

@@ -93,8 +93,8 @@ def _role_of(view: RepoView, instance: Instance, attribute: str, role: Instance,
     return points_at(value(view, instance, attribute, None), role, ROLE, literal=name)
 
 
-def _policy_statements(view: RepoView, arn: Any, location: str) -> tuple[list[Statement], Any]:
-    """A customer managed policy's statements (aws_iam_policy), or what an AWS managed policy's ARN reads."""
+def _policy_statements(view: RepoView, arn: Any) -> tuple[list[Statement], Any]:
+    """A customer managed policy's statements (aws_iam_policy), or what names an existing policy (its ARN or name)."""
     reference = arn.parts[0] if isinstance(arn, Template) and len(arn.parts) == 1 else arn
     if not isinstance(reference, Ref):
         return [], arn
@@ -114,29 +114,29 @@ def _policy_statements(view: RepoView, arn: Any, location: str) -> tuple[list[St
 
 def grants(view: RepoView, role: Instance) -> Grants:
     name = value(view, role, "name", None)
-    managed: list[tuple[Any, str]] = []
+    managed: list[Any] = []
     found: list[Statement] = []
     places: dict[str, list[tuple[str, str]]] = {"managed policies": [], "inline policies": []}
     own = value(view, role, "managed_policy_arns", None)
     if own is not None:
         places["managed policies"].append((f"{role.address}.managed_policy_arns", where(role, "managed_policy_arns")))
-        managed += [(arn, where(role, "managed_policy_arns")) for arn in own]
+        managed += list(own)
     attachments = [
         a for a in instances_of(view, "aws_iam_role_policy_attachment") if _role_of(view, a, "role", role, name)
     ]
     for attachment in attachments:
         places["managed policies"].append((attachment.address, where(attachment)))
-        managed.append((value(view, attachment, "policy_arn", None), where(attachment, "policy_arn")))
+        managed.append(value(view, attachment, "policy_arn", None))
     for attachment in instances_of(view, "aws_iam_policy_attachment"):
         if any(points_at(r, role, ROLE, literal=name) for r in value(view, attachment, "roles", []) or []):
-            managed.append((value(view, attachment, "policy_arn", None), where(attachment, "policy_arn")))
+            managed.append(value(view, attachment, "policy_arn", None))
     exclusive = [
         a
         for a in instances_of(view, "aws_iam_role_policy_attachments_exclusive")
         if _role_of(view, a, "role_name", role, name)
     ]
     if exclusive:  # only these stay attached
-        managed = [(arn, where(a, "policy_arns")) for a in exclusive for arn in value(view, a, "policy_arns", []) or []]
+        managed = [arn for a in exclusive for arn in value(view, a, "policy_arns", []) or []]
     inline_blocks = role.nested("inline_policy")
     if inline_blocks:
         places["inline policies"].append((f"{role.address} (inline_policy)", where(inline_blocks[0])))
@@ -153,16 +153,17 @@ def grants(view: RepoView, role: Instance) -> Grants:
     for policy, _ in inline:
         found += statements(view, policy, "policy")
     known = []
-    for arn, location in managed:
-        more, read = _policy_statements(view, arn, location)
+    for arn in managed:
+        more, read = _policy_statements(view, arn)
         found += more
         known.append(read)
     return Grants(known, found, places)
 
 
 def _aws_logging_policy(arn: Any) -> bool:
+    """An AWS managed logging policy by its ARN (`arn:<partition>:iam::aws:policy/...`) or its bare name."""
     text = str(arn)
-    return ":iam::aws:policy/" in text and text.rsplit("/", 1)[-1] in LOGGING_POLICIES
+    return text in LOGGING_POLICIES or (":iam::aws:policy/" in text and text.rsplit("/", 1)[-1] in LOGGING_POLICIES)
 
 
 def logs_granted(given: Grants) -> bool:

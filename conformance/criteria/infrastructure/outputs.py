@@ -70,6 +70,9 @@ def output_values(view: RepoView, _: FleetEvidence) -> list[Problem]:
         if attribute is None:
             continue  # INF-OUTPUTS reports a missing output
         kind, _, wanted = source.partition(".")
+        if kind not in FINDERS:
+            problems.append(Problem(str(attribute.location), f"{name}: {source} is not a resource this suite can find"))
+            continue
         try:
             resource = FINDERS[kind](view)
         except Stop as stop:
