@@ -674,6 +674,21 @@ def one_role(extra: str = "", more: str = "") -> Edit:
 
     def edit(repo: Path) -> None:
         (repo / IAM).write_text(ONE_ROLE + extra + "}\n" + more, encoding="utf-8")
+        if "policies/logs.json.tftpl" in more:  # the policies as files beside the configuration
+            policies = repo / "terraform" / "policies"
+            policies.mkdir()
+            (policies / "logs.json.tftpl").write_text(
+                '{"Statement": [{"Effect": "Allow", "Action": ${jsonencode(actions)}, "Resource": "*"}]}\n',
+                encoding="utf-8",
+            )
+            (policies / "trust.json").write_text(
+                '{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",'
+                ' "Principal": {"Service": "lambda.amazonaws.com"}}]}\n',
+                encoding="utf-8",
+            )
+            text = (repo / IAM).read_text(encoding="utf-8")
+            text = text.replace("data.aws_iam_policy_document.trust.json", 'file("./policies/trust.json")')
+            (repo / IAM).write_text(text, encoding="utf-8")
 
     return edit
 
@@ -883,6 +898,31 @@ STYLES = [
                 '  kms_master_key_id = var.key\n}\n\noutput "topic_arn" {\n  value = aws_sns_topic.this.arn\n}\n',
             ),
         ),
+    ),
+    Style("alarm-by-metric-math-with-fill", metric_math("FILL(m1, 0)")),
+    Style(
+        "policies-from-files",
+        one_role(
+            extra="",
+            more=(
+                'resource "aws_iam_role_policy" "logs" {\n  role   = aws_iam_role.shared.id\n'
+                '  policy = templatefile("${path.module}/policies/logs.json.tftpl", {\n'
+                '    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]\n  })\n}\n'
+            ),
+        ),
+    ),
+    Style(
+        "values-in-terraform-tfvars",
+        edits(
+            sub(SQS, r"(maxReceiveCount\s+= )3", r"\1var.max_receive_count"),
+            append(SQS, '\nvariable "max_receive_count" {\n  type = number\n}\n'),
+            create("terraform/terraform.tfvars", "max_receive_count = 3\n"),
+            create("terraform/zz.auto.tfvars", "retention = 345600\n"),
+            create("terraform/aa.auto.tfvars", "retention = 1\n"),
+            sub(SQS, r"(message_retention_seconds  = )345600", r"\1try(var.retention, 0)"),
+            append(SQS, '\nvariable "retention" {\n  default = 7\n}\n'),
+        ),
+        profile="platform",
     ),
     Style(
         "a-registry-module-beside-what-is-needed",
@@ -1164,3 +1204,34 @@ def test_tables_are_sound() -> None:
         assert len(ids) == len(set(ids))
     assert len({s.id for s in STYLES}) == len(STYLES)
     assert delete  # the shared edit helpers are the mutation table's
+
+
+def test_files_try_and_can_are_read_next_to_the_module(tmp_path: Path, platform: Platform) -> None:
+    _, config = configure(
+        tmp_path,
+        platform,
+        {
+            "terraform/main.tf": (
+                'module "m" {\n  source = "./modules/m"\n}\n'
+                'output "text" { value = file("${path.module}/notes.txt") }\n'
+                'output "rendered" { value = module.m.rendered }\n'
+                'output "fallback" { value = try(var.missing, local.nothing, "third") }\n'
+                'output "checks" { value = [can(var.missing), can(aws_s3_bucket.b.id)] }\n'
+                'output "outside" { value = file("../../../etc/passwd") }\n'
+                'output "absent" { value = file("nothing.txt") }\n'
+            ),
+            "terraform/notes.txt": "hello\n",
+            "terraform/modules/m/main.tf": (
+                'output "rendered" { value = templatefile("${path.module}/t.tftpl", { names = ["a", "b"] }) }\n'
+            ),
+            "terraform/modules/m/t.tftpl": '%{ for n in names }${n};%{ endfor }"${length(names)}"\n',
+        },
+    )
+    assert output(config, "text") == "hello\n"
+    assert output(config, "rendered") == 'a;b;"2"\n'
+    assert output(config, "fallback") == "third"
+    assert output(config, "checks") == [False, True]
+    for name, reason in (("outside", "outside the repository: not read"), ("absent", "no file")):
+        with pytest.raises(Unresolvable) as caught:
+            output(config, name)
+        assert reason in str(caught.value) and "main.tf:" in str(caught.value)

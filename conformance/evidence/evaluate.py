@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from hcl2.api import parses_to_tree
 from lark import Token, Tree
+from lark.exceptions import LarkError
 
 from conformance.evidence.functions import FUNCTIONS, STRUCTURAL, format_template
 from conformance.evidence.hcl import Attribute, Location, source_text
@@ -66,6 +67,10 @@ class Links(Protocol):
 
     def expand(self, ref: Ref) -> dict[str, Any] | list[Any] | None:
         """A resource with `for_each`/`count` as a collection of its instances (None: not one)."""
+        ...
+
+    def read_file(self, prefix: str, path: str, at: Location) -> str:
+        """The text of `path` (relative to the module at `prefix`), for `file()` and `templatefile()`."""
         ...
 
 
@@ -558,10 +563,46 @@ class _Walk:
 
     # -- functions ---------------------------------------------------------------------------
 
+    def attempt(self, name: str, arguments: list[Tree], node: Tree) -> Any:
+        """`try(a, b, ...)`: the first that can be computed; `can(a)`: whether it can."""
+        for argument in arguments:
+            try:
+                value = self.value(argument)
+            except Unresolvable:
+                if name == "can":
+                    return False
+                continue
+            return True if name == "can" else value
+        raise self.fail(node, "no argument of try() can be computed")
+
+    def file(self, name: str, arguments: list[Tree], node: Tree) -> Any:
+        """`file(path)` and `templatefile(path, vars)`: read from the repository, next to the module."""
+        path = self.value(arguments[0])
+        if not isinstance(path, str):
+            raise self.fail(node, "the path is known only after apply")
+        if self.scope.links is None:
+            raise self.fail(node, f"{name}() reads files: not evaluated here")
+        text = self.scope.links.read_file(self.scope.prefix, path, self.location(node))
+        if name == "file":
+            return text
+        names = self.value(arguments[1]) if len(arguments) > 1 else {}
+        if not isinstance(names, dict):
+            raise self.fail(node, "templatefile() takes a map of variables")
+        try:
+            return _template(text, names, self.attribute)
+        except Unresolvable as error:
+            raise self.fail(node, f"in {path}: {error}") from None
+        except LarkError as error:
+            raise self.fail(node, f"{path} is not a template: {str(error).splitlines()[0]}") from None
+
     def _function_call(self, node: Tree) -> Any:
         parts = self.parts(node)
         name = str(parts[0].children[0])
         argument_nodes = next((p for p in parts if isinstance(p, Tree) and p.data == "arguments"), None)
+        if name in ("try", "can") and argument_nodes is not None:
+            return self.attempt(name, self.trees(argument_nodes), node)
+        if name in ("file", "templatefile") and argument_nodes is not None:
+            return self.file(name, self.trees(argument_nodes), node)
         expands = argument_nodes is not None and any(
             isinstance(c, Token) and c.type == "ELLIPSIS" for c in argument_nodes.children
         )
@@ -583,6 +624,16 @@ class _Walk:
             return function(*arguments)
         except (TypeError, ValueError, KeyError, IndexError, StopIteration) as error:
             raise self.fail(node, f"{name}(): {error}") from None
+
+
+def _template(text: str, names: dict[str, Any], attribute: Attribute) -> Any:
+    """A template file's text evaluated with only `names` in scope, as `templatefile()` does."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
+    tree = parses_to_tree(f'x = "{quoted}"\n')
+    expression = [c for c in tree.children[0].children[0].children if isinstance(c, Tree)][-1]
+    return _Walk(Scope({}, {}, dict(names)), Attribute(attribute.name, expression, attribute.location, "")).value(
+        expression
+    )
 
 
 def dumps(value: Any) -> str:

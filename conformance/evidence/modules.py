@@ -22,9 +22,18 @@ from typing import Any
 from conformance.evidence.evaluate import Ref, Unresolvable
 from conformance.evidence.fleet import FleetEvidence
 from conformance.evidence.hcl import Block, Location, ParseFailure
-from conformance.evidence.module import EnvModule, Instance, Module, defaults, read_module, with_environment
+from conformance.evidence.module import (
+    EnvModule,
+    Instance,
+    Module,
+    defaults,
+    read_module,
+    tfvars_values,
+    with_environment,
+)
 
 META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+AUTOMATIC = ("/terraform.tfvars", ".auto.tfvars")  # loaded by Terraform without being named
 MAX_DEPTH = 8  # modules calling modules: deeper than this is refused, never followed forever
 
 
@@ -101,15 +110,32 @@ class Configuration:
         self._calls: dict[tuple[str, str], _Call] = {}
         self._blocks: dict[str, tuple[EnvModule, Block]] = {}
         self.memo: dict[tuple[str, ...], Any] = {}  # the checks' lookups, made once per run (see hcl_checks)
-        tfvars = evidence.tfvars(repo, env)
-        root = with_environment(evidence.module(repo), env, tfvars[0] if isinstance(tfvars, tuple) else {}, links=self)
+        self._folders: dict[str, str] = {}  # module prefix -> its folder in the repository
+        root = with_environment(evidence.module(repo), env, self._tfvars(), links=self)
         self.root = root
         self._add(root, "terraform", 0)
+
+    def _tfvars(self) -> dict[str, Any]:
+        """Values as `terraform plan -var-file=environments/<env>.tfvars` sees them.
+
+        Terraform also loads `terraform.tfvars` and `*.auto.tfvars` of the root folder by itself,
+        before the files named on the command line.
+        """
+        values: dict[str, Any] = {}
+        automatic = [p for p in self.evidence.list(self.repo, "terraform", (".tfvars",)) if p.endswith(AUTOMATIC)]
+        for path in sorted(automatic, key=lambda p: (not p.endswith("/terraform.tfvars"), p)):
+            body = self.evidence.hcl(self.repo, path)
+            if body is not None and not isinstance(body, ParseFailure):
+                values.update(tfvars_values(body)[0])
+        named = self.evidence.tfvars(self.repo, self.env)
+        values.update(named[0] if isinstance(named, tuple) else {})
+        return values
 
     # -- building ----------------------------------------------------------------------------
 
     def _add(self, env_module: EnvModule, folder: str, depth: int) -> None:
         self.modules.append(env_module)
+        self._folders[env_module.prefix] = folder
         for block in env_module.module.of_type("resource") + env_module.module.of_type("data"):
             self._blocks.setdefault(env_module.prefix + block.address, (env_module, block))
         for block in env_module.module.of_type("module"):
@@ -200,6 +226,18 @@ class Configuration:
         if "for_each" in attributes:
             return {str(i.key): ref.step("index", i.key) for i in instances}
         return [ref.step("index", i.key) for i in instances]
+
+    def read_file(self, prefix: str, path: str, at: Location) -> str:
+        expression = f"file({path!r})"
+        if posixpath.isabs(path):
+            raise Unresolvable(expression, at, "an absolute path: only files of the repository are read")
+        relative = posixpath.normpath(posixpath.join(self._folders.get(prefix, "terraform"), path))
+        if relative == ".." or relative.startswith("../"):
+            raise Unresolvable(expression, at, "outside the repository: not read")
+        text = self.evidence.text(self.repo, relative)
+        if text is None:
+            raise Unresolvable(expression, at, f"no file {self.repo}/{relative}")
+        return text
 
     # -- what the checks ask -----------------------------------------------------------------
 

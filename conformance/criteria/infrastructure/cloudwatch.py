@@ -12,6 +12,7 @@ INF-CW-DLQ-ALARM-SETTINGS).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,16 @@ def fires_at_one(comparison: Any, threshold: Any) -> str | None:
     return f"{comparison} is not a fixed threshold on the count"
 
 
+# `m1`, or `FILL(m1, 0)` (a missing datapoint as 0 messages): the same series for this alarm.
+SAME_SERIES = re.compile(r"^\s*(?:(\w+)|FILL\(\s*(\w+)\s*,\s*0\s*\))\s*$")
+
+
+def same_series(expression: str) -> str:
+    """The id of the metric a metric-math expression returns unchanged ("" when it computes something else)."""
+    match = SAME_SERIES.match(expression)
+    return (match.group(1) or match.group(2)) if match else ""
+
+
 @dataclass(frozen=True)
 class Metric:
     """What an alarm watches: its namespace, metric, dimensions and statistic (read from where it is written)."""
@@ -95,7 +106,7 @@ def _metric(view: RepoView, alarm: Instance) -> Metric | Problem | None:
     query = returned[0]
     expression = value(view, query, "expression", None)
     if expression is not None:
-        resolved = by_id.get(str(expression).strip())
+        resolved = by_id.get(same_series(str(expression)))
         if resolved is None or not resolved.nested("metric"):
             what = any(_queue_of(view, q) for q in queries)
             reason = f"cannot resolve the metric math expression {expression!r} to one metric"
@@ -222,7 +233,7 @@ def _live_metric(alarm: dict[str, Any]) -> tuple[Any, Any, dict[str, Any], Any] 
     by_id = {q.get("Id"): q for q in queries}
     query = next((q for q in queries if q.get("ReturnData")), queries[-1])
     if query.get("Expression") is not None:
-        query = by_id.get(str(query["Expression"]).strip(), {})
+        query = by_id.get(same_series(str(query["Expression"])), {})
     stat = query.get("MetricStat")
     if not stat:
         return None
