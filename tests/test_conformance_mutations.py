@@ -1077,7 +1077,7 @@ MUTATIONS += [
         INFRA,
         sub(
             IAM,
-            r'(  name\s+= "bbws-get-product-role-\$\{var\.environment\}"\n(?:.*\n)*?  assume_role_policy = .*\n)',
+            r'(resource "aws_iam_role" "get_product" \{\n(?:.*\n)*?  assume_role_policy = .*\n)',
             r'\1\n  inline_policy {\n    name   = "logs"\n'
             r"    policy = data.aws_iam_policy_document.get_product.json\n  }\n",
         ),
