@@ -29,7 +29,7 @@ from conformance.sandbox import bootstrap, served
 from conformance.sandbox import deploy as deploying
 from conformance.sandbox.cli import uses_managed_policies
 from conformance.sandbox.drift import SCENARIOS, apply_drift
-from conformance.sandbox.emulator import Emulator
+from conformance.sandbox.emulator import Emulator, aws_client
 from conformance.sandbox.suite import live_supported, run_suite
 from conformance.sandbox.target import Target
 from tests.test_project_workflows import suite_command
@@ -105,7 +105,7 @@ def test_the_bootstrap_applied_first_then_its_state_moved_into_the_bucket(sandbo
     folder = bootstrap.folder(target)
     assert not [p.name for p in folder.iterdir() if p.name.startswith("terraform.tfstate")]
     assert not (folder / bootstrap.FIRST_APPLY_OVERRIDE.name).exists()
-    iam = deploying.aws_client("iam", target.endpoint_url, target.region)
+    iam = aws_client("iam", target.endpoint_url, target.region)
     for repo in target.platform.repo_names:
         role = iam.get_role(RoleName=target.platform.repo_deploy_role(repo, ENV))["Role"]
         trust = role["AssumeRolePolicyDocument"]["Statement"]
@@ -126,7 +126,7 @@ def test_replacing_a_lambda_repos_deployment_moves_the_stage(sandbox: Sandbox) -
     function = next(f for f in target.platform.lambdas.functions if f.http_method)
     repo = target.platform.lambda_repo(function)
     env = deploying.terraform_environment(target, sandbox.env)
-    apigateway = deploying.aws_client("apigateway", target.endpoint_url, target.region)
+    apigateway = aws_client("apigateway", target.endpoint_url, target.region)
     name = target.platform.name(target.platform.infrastructure.rest_api.thing, ENV)
     (api,) = [a for a in apigateway.get_rest_apis()["items"] if a["name"] == name]
     before = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
@@ -284,7 +284,7 @@ def test_restored_drifts_leave_a_passing_deployment(sandbox: Sandbox) -> None:
 def test_the_served_checks_catch_a_queue_left_out_of_the_fan_out(sandbox: Sandbox) -> None:
     """Late in the module: the subscription made again has a new ARN, which Terraform would re-create."""
     target = sandbox.target
-    sns = deploying.aws_client("sns", target.endpoint_url, target.region)
+    sns = aws_client("sns", target.endpoint_url, target.region)
     audit_queue = target.platform.name(target.platform.infrastructure.audit_queue.thing, ENV)
     topic = target.platform.name(target.platform.infrastructure.events_topic.thing, ENV)
     subscriptions = sns.list_subscriptions()["Subscriptions"]
@@ -292,7 +292,8 @@ def test_the_served_checks_catch_a_queue_left_out_of_the_fan_out(sandbox: Sandbo
     sns.unsubscribe(SubscriptionArn=audit["SubscriptionArn"])
     try:
         assert served.fan_out_problems(target) == [
-            f"queue {audit_queue} (audit_logger): expected the message sent to {topic}, found none"
+            f"queue {audit_queue} (audit_logger): expected the message sent to "
+            f"{target.names.events_topic_arn}, found none"
         ]
     finally:
         sns.subscribe(
@@ -306,7 +307,7 @@ def test_the_served_checks_catch_a_queue_left_out_of_the_fan_out(sandbox: Sandbo
 def test_the_served_checks_catch_a_stage_serving_a_deployment_without_the_methods(sandbox: Sandbox) -> None:
     """The stage pointed back at its first deployment (the root method only): every API method is missing."""
     target = sandbox.target
-    apigateway = deploying.aws_client("apigateway", target.endpoint_url, target.region)
+    apigateway = aws_client("apigateway", target.endpoint_url, target.region)
     name = target.platform.name(target.platform.infrastructure.rest_api.thing, ENV)
     (api,) = [a for a in apigateway.get_rest_apis()["items"] if a["name"] == name]
     serving = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]

@@ -8,10 +8,11 @@ document (`jsonencode(...)`, a heredoc, a string). Both are read into the same `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Any
 
 from conformance.core import Problem, Stop, describe, expected
-from conformance.criteria.hcl_checks import unresolved, value, where
+from conformance.criteria.hcl_checks import config, unresolved, value, where
 from conformance.evidence.evaluate import Ref, Template, Unresolvable, decode_json
 from conformance.evidence.fleet import RepoView
 from conformance.evidence.module import Instance
@@ -43,11 +44,11 @@ def _strings(raw: Any) -> tuple[Any, ...]:
     return tuple(raw) if isinstance(raw, list | tuple) else (raw,)
 
 
-def _document_reference(raw: Any) -> str | None:
+def _document_reference(raw: Any) -> Ref | None:
     if isinstance(raw, Template) and len(raw.parts) == 1:
         raw = raw.parts[0]
-    if isinstance(raw, Ref) and raw.target.startswith(POLICY_DOCUMENT + "."):
-        return raw.target
+    if isinstance(raw, Ref) and (f".{raw.target}").endswith(f".{POLICY_DOCUMENT}.{raw.target.rsplit('.', 1)[-1]}"):
+        return raw  # data.aws_iam_policy_document.x, in the root module or in a module call
     return None
 
 
@@ -120,13 +121,16 @@ def json_statements(document: Any, location: str) -> list[Statement]:
 def _from_value(view: RepoView, raw: Any, location: str) -> list[Statement]:
     reference = _document_reference(raw)
     if reference is not None:
-        block = view.module.resource(reference)
-        if block is None:
-            raise Stop(Problem(location, expected(f"the policy document {reference}", "none")))
+        found = config(view).block(reference.target)
+        if found is None:
+            raise Stop(Problem(location, expected(f"the policy document {reference.target}", "none")))
+        env_module, block = found
         try:
-            documents = view.values.instances(block)
+            documents = env_module.instances(block)
         except Unresolvable as error:
             raise Stop(unresolved(view, error)) from None
+        if reference.key is not None:  # data.aws_iam_policy_document.x[each.key]: that instance only
+            documents = [d for d in documents if d.key == reference.key]
         return [s for document in documents for s in _block_statements(view, document)]
     try:
         document = decode_json(raw)
@@ -138,3 +142,22 @@ def _from_value(view: RepoView, raw: Any, location: str) -> list[Statement]:
 def statements(view: RepoView, instance: Instance, attribute: str) -> list[Statement]:
     """The statements of the policy at `instance.attribute`; Stop when it is absent or unreadable."""
     return _from_value(view, value(view, instance, attribute), where(instance, attribute))
+
+
+def action_matches(pattern: Any, action: str) -> bool:
+    """IAM's own matching: case-insensitive, `*` and `?` as wildcards (`logs:Put*`, `*`)."""
+    return fnmatchcase(action.lower(), str(pattern).lower())
+
+
+def covers(statement: Statement, action: str) -> bool:
+    """Whether the statement's Action (or NotAction) takes in the action."""
+    if statement.not_actions:
+        return not any(action_matches(p, action) for p in statement.not_actions)
+    return any(action_matches(p, action) for p in statement.actions)
+
+
+def granted(found: list[Statement], action: str) -> bool:
+    """Some statement allows the action and none denies it (resources and conditions aside)."""
+    allowed = any(s.allows and covers(s, action) for s in found)
+    denied = any(s.effect == "Deny" and covers(s, action) for s in found)
+    return allowed and not denied

@@ -79,10 +79,15 @@ class Exists:
 
 @dataclass(frozen=True)
 class HclValue:
-    """An attribute of a resource in the HCL: the resource's finder and the attribute's path."""
+    """An attribute of a resource in the HCL: the resource's finder and the attribute's path.
+
+    `default` is what AWS (or the provider) uses when the attribute is not set: leaving out an
+    attribute whose default is the spec's value conforms.
+    """
 
     resource: Finder
     key: str
+    default: Any = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ class Equals:
 
     def _static(self, view: RepoView, _: FleetEvidence) -> list[Problem]:
         assert self.hcl is not None
-        return check_equal(view, self.hcl.resource(view), self.hcl.key, self.wanted(view.platform))
+        return check_equal(view, self.hcl.resource(view), self.hcl.key, self.wanted(view.platform), self.hcl.default)
 
     def _live(self, view: LiveView) -> list[Problem]:
         assert self.aws is not None

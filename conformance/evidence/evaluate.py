@@ -1,26 +1,47 @@
 """Evaluate Terraform expressions statically, as Terraform would for one environment.
 
-Variables come from their defaults and the env's tfvars; locals, string templates, heredocs,
-arithmetic, conditionals, for-expressions and the common functions are computed. A reference to
-a resource or data source stays symbolic (`Ref`), so a check can ask *which* resource a value
-points at (the redrive policy's target must be the DLQ). What cannot be computed raises
-`Unresolvable`, which names the expression and its file and line: never a silent pass.
+Variables come from their defaults and the env's tfvars; locals, string templates (with their
+`%{ if }` / `%{ for }` directives), heredocs, arithmetic, comparisons, logic, conditionals,
+for-expressions, splats and the common functions are computed. A reference to a resource, data
+source or module stays symbolic (`Ref`), so a check can ask *which* resource a value points at
+(the redrive policy's target must be the DLQ); given `Links` (conformance.evidence.modules), a
+module's output is read through to what it holds and `for_each = aws_iam_role.x` iterates that
+resource's instances. What cannot be computed raises `Unresolvable`, which names the expression
+and its file and line: never a silent pass.
 
-Over 400 lines as one idea: Terraform's expression language (one evaluator, its functions beside it).
+Over 400 lines as one idea: Terraform's expression language (its value types in
+conformance.evidence.terms, its functions in conformance.evidence.functions).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from hcl2.api import parses_to_tree
 from lark import Token, Tree
+from lark.exceptions import LarkError
 
+from conformance.evidence.functions import FUNCTIONS, STRUCTURAL, format_template
 from conformance.evidence.hcl import Attribute, Location, source_text
+from conformance.evidence.terms import (
+    Encoded,
+    Ref,
+    Step,
+    Template,
+    address_of,
+    decode_json,
+    join_template,
+    normalise_number,
+    symbolic,
+    to_bool,
+    unescape,
+)
+
+__all__ = ["Encoded", "Evaluator", "Links", "Ref", "Scope", "Template", "Unresolvable", "decode_json"]
 
 NOT_VALUES = {"new_line_or_comment"}
 
@@ -37,89 +58,44 @@ class Unresolvable(Exception):
         super().__init__(f"cannot resolve {expression}{where}{suffix}")
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A reference Terraform only knows after apply, e.g. `aws_sqs_queue.dlq.arn`."""
+class Links(Protocol):
+    """What a module's expressions reach outside themselves: other modules, other resources' instances."""
 
-    address: str
+    def module_output(self, prefix: str, call: str, key: Any, output: str, at: Location) -> Any:
+        """The value of `module.<call>[key].<output>` seen from the module at `prefix`."""
+        ...
 
-    @property
-    def target(self) -> str:
-        """The referenced resource: `aws_sqs_queue.dlq` (or `data.x.y`)."""
-        parts = self.address.split(".")
-        return ".".join(parts[:3] if parts[0] == "data" else parts[:2])
+    def expand(self, ref: Ref) -> dict[str, Any] | list[Any] | None:
+        """A resource with `for_each`/`count` as a collection of its instances (None: not one)."""
+        ...
 
-    @property
-    def attribute(self) -> str:
-        parts = self.address.split(".")
-        return ".".join(parts[3:] if parts[0] == "data" else parts[2:])
-
-    def __str__(self) -> str:
-        return "${" + self.address + "}"
-
-
-@dataclass(frozen=True)
-class Template:
-    """A string with references in it: kept as parts so checks can still see the references."""
-
-    parts: tuple[Any, ...]
-
-    def __str__(self) -> str:
-        return "".join(str(p) for p in self.parts)
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """The result of `jsonencode(value)`: a JSON string, with its structure kept."""
-
-    value: Any
-
-    def __str__(self) -> str:
-        return json.dumps(self.value, default=str, separators=(",", ":"))
-
-
-REF_IN_TEXT = re.compile(r"^\$\{([\w.\-\[\]\"]+)\}$")
-
-
-def decode_json(value: Any) -> Any:
-    """A JSON document from `jsonencode(...)`, a heredoc or a plain string; refs come back as Ref."""
-    if isinstance(value, Encoded):
-        return value.value
-    if isinstance(value, dict | list):
-        return value
-    document = json.loads(str(value))
-
-    def refs(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: refs(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [refs(v) for v in node]
-        if isinstance(node, str) and (match := REF_IN_TEXT.match(node)):
-            return Ref(match.group(1))
-        return node
-
-    return refs(document)
-
-
-def normalise_number(value: float | int) -> float | int:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    def read_file(self, prefix: str, path: str, at: Location) -> str:
+        """The text of `path` (relative to the module at `prefix`), for `file()` and `templatefile()`."""
+        ...
 
 
 @dataclass
 class Scope:
-    """What names mean while evaluating: variables, locals, each/count, the source text."""
+    """What names mean while evaluating: variables, locals, each/count, the module and its links."""
 
-    variables: dict[str, Any]
+    variables: Mapping[str, Any]
     locals: dict[str, Attribute]
     extra: dict[str, Any] = field(default_factory=dict)
     _local_values: dict[str, Any] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
+    prefix: str = ""  # the module's address: "" for the root, "module.alerts." inside a call
+    links: Links | None = None
 
     def child(self, **names: Any) -> Scope:
-        scope = Scope(self.variables, self.locals, {**self.extra, **names})
-        scope._local_values = self._local_values
-        scope._resolving = self._resolving
-        return scope
+        return Scope(
+            self.variables,
+            self.locals,
+            {**self.extra, **names},
+            self._local_values,
+            self._resolving,
+            self.prefix,
+            self.links,
+        )
 
 
 class Evaluator:
@@ -146,13 +122,24 @@ class Evaluator:
             raise Unresolvable(f"local.{name}", scope.locals[name].location, "cycle between locals")
         scope._resolving.add(name)
         try:
-            value = Evaluator(
-                Scope(scope.variables, scope.locals, {}, scope._local_values, scope._resolving)
-            ).attribute(scope.locals[name])
+            plain = Scope(
+                scope.variables, scope.locals, {}, scope._local_values, scope._resolving, scope.prefix, scope.links
+            )
+            value = Evaluator(plain).attribute(scope.locals[name])
         finally:
             scope._resolving.discard(name)
         scope._local_values[name] = value
         return value
+
+
+@dataclass
+class _Directive:
+    """One `%{ ... }` of a string template: its keyword, its tree, and whether it strips whitespace."""
+
+    keyword: str
+    node: Tree
+    strip_before: bool
+    strip_after: bool
 
 
 class _Walk:
@@ -160,17 +147,24 @@ class _Walk:
         self.scope = scope
         self.attribute = attribute
 
-    def fail(self, node: Tree | Token, reason: str = "") -> Unresolvable:
+    def location(self, node: Tree | Token) -> Location:
         line = self.attribute.location.line
         meta = getattr(node, "meta", None)
         if meta is not None and not getattr(meta, "empty", True):
             line = meta.line
-        return Unresolvable(
-            source_text(node, self.attribute.source), Location(self.attribute.location.file, line), reason
-        )
+        return Location(self.attribute.location.file, line)
+
+    def fail(self, node: Tree | Token, reason: str = "") -> Unresolvable:
+        return Unresolvable(source_text(node, self.attribute.source), self.location(node), reason)
 
     def parts(self, node: Tree) -> list[Tree | Token]:
         return [c for c in node.children if not (isinstance(c, Tree) and c.data in NOT_VALUES)]
+
+    def trees(self, node: Tree) -> list[Tree]:
+        return [c for c in self.parts(node) if isinstance(c, Tree)]
+
+    def within(self, **names: Any) -> _Walk:
+        return _Walk(self.scope.child(**names), self.attribute)
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -201,26 +195,95 @@ class _Walk:
             return self.scope.extra[name]
         raise self.fail(node, f"unknown name {name}")
 
-    # -- strings -----------------------------------------------------------------------------
+    # -- strings and templates ---------------------------------------------------------------
 
     def _string(self, node: Tree) -> Any:
-        pieces: list[Any] = []
+        items: list[Any] = []  # str (literal text) | Tree (an interpolated expression) | _Directive
         for part in node.children:
             if not isinstance(part, Tree):
                 continue
             inner = part.children[0]
             if isinstance(inner, Token):
                 if inner.type == "STRING_CHARS":
-                    pieces.append(unescape(str(inner)))
-                elif inner.type == "ESCAPED_INTERPOLATION" or inner.type == "ESCAPED_DIRECTIVE":
-                    pieces.append(str(inner)[1:])
+                    items.append(unescape(str(inner)))
+                elif inner.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE"):
+                    items.append(str(inner)[1:])
                 else:
                     raise self.fail(part, f"unexpected {inner.type}")
             elif inner.data == "interpolation":
-                pieces.append(self.value(self.parts(inner)[1]))
+                items.append(self.parts(inner)[1])
+            elif inner.data.startswith("template_"):
+                tokens = [c for c in inner.children if isinstance(c, Token)]
+                items.append(
+                    _Directive(
+                        inner.data.removeprefix("template_").removesuffix("_start"),
+                        inner,
+                        len(tokens) > 1 and tokens[1].type == "STRIP_MARKER",
+                        len(tokens) > 1 and tokens[-2].type == "STRIP_MARKER",
+                    )
+                )
             else:
-                raise self.fail(node, "template directives are not supported")
-        return join_template(pieces)
+                raise self.fail(node, f"{inner.data} in a string is not supported")
+        for i, item in enumerate(items):  # `%{~` and `~}` strip the whitespace beside them
+            if isinstance(item, _Directive):
+                if item.strip_before and i > 0 and isinstance(items[i - 1], str):
+                    items[i - 1] = items[i - 1].rstrip()
+                if item.strip_after and i + 1 < len(items) and isinstance(items[i + 1], str):
+                    items[i + 1] = items[i + 1].lstrip()
+        pieces = self.render(items, 0, len(items), node)
+        # "${x}" is x itself; with directives, as with text around it, the template is a string.
+        return join_template([*pieces, ""] if any(isinstance(i, _Directive) for i in items) else pieces)
+
+    def render(self, items: list[Any], start: int, end: int, node: Tree) -> list[Any]:
+        """The pieces of `items[start:end]`; only the branch an `%{ if }` takes is evaluated."""
+        pieces: list[Any] = []
+        i = start
+        while i < end:
+            item = items[i]
+            if isinstance(item, str):
+                pieces.append(item)
+            elif isinstance(item, Tree):
+                pieces.append(self.value(item))
+            elif item.keyword == "if":
+                middle = self.closing(items, i + 1, end, ("else", "endif"), node)
+                close = (
+                    middle
+                    if items[middle].keyword == "endif"
+                    else self.closing(items, middle + 1, end, ("endif",), node)
+                )
+                if self.condition(self.trees(item.node)[0]):
+                    pieces.extend(self.render(items, i + 1, middle, node))
+                elif middle != close:
+                    pieces.extend(self.render(items, middle + 1, close, node))
+                i = close
+            elif item.keyword == "for":
+                close = self.closing(items, i + 1, end, ("endfor",), node)
+                names = [str(c.children[0]) for c in self.trees(item.node) if c.data == "identifier"]
+                source = next(c for c in self.trees(item.node) if c.data != "identifier")
+                for walk in self.iterate(names, self.collection(self.value(source), source), item.node):
+                    pieces.extend(walk.render(items, i + 1, close, node))
+                i = close
+            else:
+                raise self.fail(node, f"%{{ {item.keyword} }} without its opening directive")
+            i += 1
+        return pieces
+
+    def closing(self, items: list[Any], start: int, end: int, closers: tuple[str, ...], node: Tree) -> int:
+        """The index of the directive in `closers` that closes the one opened before `start`."""
+        depth = 0
+        for i in range(start, end):
+            item = items[i]
+            if not isinstance(item, _Directive):
+                continue
+            if item.keyword in ("if", "for"):
+                depth += 1
+            elif depth == 0 and item.keyword in closers:
+                return i
+            elif depth == 0:
+                break
+            elif item.keyword in ("endif", "endfor"):
+                depth -= 1
+        raise self.fail(node, f"expected %{{ {closers[-1]} }} to close the directive")
 
     def _template_string(self, node: Tree) -> str:
         return unescape(str(node.children[0])[2:-2])
@@ -252,12 +315,12 @@ class _Walk:
     # -- collections -------------------------------------------------------------------------
 
     def _tuple(self, node: Tree) -> list[Any]:
-        return [self.value(c) for c in self.parts(node) if isinstance(c, Tree)]
+        return [self.value(c) for c in self.trees(node)]
 
     def _object(self, node: Tree) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for element in self.parts(node):
-            if not (isinstance(element, Tree) and element.data == "object_elem"):
+        for element in self.trees(node):
+            if element.data != "object_elem":
                 continue
             key_node, _sep, value_node = self.parts(element)
             result[self.object_key(key_node)] = self.value(value_node)
@@ -278,35 +341,34 @@ class _Walk:
 
     # -- references and traversal ------------------------------------------------------------
 
-    def traversal(self, node: Tree) -> tuple[Tree, list[tuple[str, Any]]]:
+    def step(self, node: Tree) -> Step:
+        """One `.name`, `.0` or `[expression]` of a traversal."""
+        if node.data == "get_attr":
+            return ("attr", str(self.parts(node)[-1].children[0]))
+        if node.data == "short_index":
+            return ("index", int(str(node.children[-1])))
+        key = self.value(self.parts(node)[1])
+        if symbolic(key):
+            raise self.fail(node, "index known only after apply")
+        return ("index", key)
+
+    def traversal(self, node: Tree) -> tuple[Tree, list[Step]]:
         """(root node, [("attr", name) | ("index", value)]) for a.b[c].d chains."""
-        steps: list[tuple[str, Any]] = []
+        steps: list[Step] = []
         while isinstance(node, Tree):
             if node.data == "expr_term":
                 inner = self.parts(node)
                 if (
                     len(inner) == 1
                     and isinstance(inner[0], Tree)
-                    and inner[0].data
-                    in (
-                        "get_attr_expr_term",
-                        "index_expr_term",
-                        "identifier",
-                    )
+                    and inner[0].data in ("get_attr_expr_term", "index_expr_term", "identifier")
                 ):
                     node = inner[0]
                     continue
                 return node, steps
-            if node.data == "get_attr_expr_term":
-                base, get_attr = self.parts(node)
-                steps.insert(0, ("attr", str(self.parts(get_attr)[-1].children[0])))
-                node = base
-            elif node.data == "index_expr_term":
-                base, index = self.parts(node)
-                if index.data == "short_index":
-                    steps.insert(0, ("index", int(str(index.children[-1]))))
-                else:
-                    steps.insert(0, ("index", self.value(self.parts(index)[1])))
+            if node.data in ("get_attr_expr_term", "index_expr_term"):
+                base, last = self.parts(node)
+                steps.insert(0, self.step(last))
                 node = base
             else:
                 return node, steps
@@ -338,17 +400,54 @@ class _Walk:
             return "."
         if name in ("count", "each", "self"):
             raise self.fail(node, f"{name} is not known here")
-        # A resource, data source or module: symbolic until apply.
-        return Ref(".".join([name, *(str(v) for _, v in steps)]))
+        if name == "module":
+            return self.module_reference(steps, node)
+        # A resource or data source: symbolic until apply.
+        return Ref(self.scope.prefix + address_of(name, steps))
 
-    def walk_steps(self, value: Any, steps: list[tuple[str, Any]], node: Tree) -> Any:
+    def module_reference(self, steps: list[Step], node: Tree) -> Any:
+        """`module.<call>[key].<output>...`: what the output holds, when the module can be read."""
+        call, rest = steps[0][1], steps[1:]
+        key = None
+        if rest and rest[0][0] == "index":
+            key, rest = rest[0][1], rest[1:]
+        if self.scope.links is None or not rest or rest[0][0] != "attr":
+            return Ref(self.scope.prefix + address_of("module", steps))
+        held = self.scope.links.module_output(self.scope.prefix, call, key, rest[0][1], self.location(node))
+        return self.walk_steps(held, rest[1:], node)
+
+    def walk_steps(self, value: Any, steps: list[Step], node: Tree) -> Any:
         for kind, key in steps:
             if isinstance(value, Ref):
-                return Ref(f"{value.address}.{key}" if kind == "attr" else f"{value.address}[{json.dumps(key)}]")
+                value = value.step(kind, key)
+                continue
             try:
                 value = value[key] if not (kind == "index" and isinstance(value, list)) else value[int(key)]
             except (KeyError, IndexError, TypeError, ValueError):
                 raise self.fail(node, f"no {key!r} in the value") from None
+        return value
+
+    def _full_splat_expr_term(self, node: Tree) -> list[Any]:
+        base, splat = self.parts(node)
+        steps = [self.step(s) for s in self.trees(splat)]
+        value = self.value(base)
+        if value is None:
+            return []
+        items = self.collection(value, node, splat=True)
+        if isinstance(items, dict):  # a resource's for_each instances: a map, wrapped as Terraform does
+            items = [items]
+        return [self.walk_steps(item, steps, node) for item in items]
+
+    _attr_splat_expr_term = _full_splat_expr_term
+
+    def collection(self, value: Any, node: Tree, splat: bool = False) -> Any:
+        """A resource with `for_each`/`count` as its instances; a splat of one value is a list of it."""
+        if isinstance(value, Ref) and self.scope.links is not None:
+            expanded = self.scope.links.expand(value)
+            if expanded is not None:
+                return expanded
+        if splat and not isinstance(value, list):
+            return [value]
         return value
 
     # -- operators ---------------------------------------------------------------------------
@@ -361,17 +460,26 @@ class _Walk:
         except ValueError:
             raise self.fail(node, f"{value!r} is not a number") from None
 
+    def condition(self, node: Tree) -> bool:
+        """A bool (or "true"/"false"), known before apply."""
+        value = self.value(node)
+        if symbolic(value):
+            raise self.fail(node, "condition known only after apply")
+        try:
+            return to_bool(value)
+        except ValueError as error:
+            raise self.fail(node, str(error)) from None
+
     def _binary_op(self, node: Tree) -> Any:
         left_node, term = self.parts(node)[:2]
         operator_node, right_node = self.parts(term)
         operator = str(operator_node.children[0])
-        left = self.value(left_node)
         if operator == "&&":
-            return bool(left) and bool(self.value(right_node))
+            return self.condition(left_node) and self.condition(right_node)
         if operator == "||":
-            return bool(left) or bool(self.value(right_node))
-        right = self.value(right_node)
-        if isinstance(left, Ref | Template) or isinstance(right, Ref | Template):
+            return self.condition(left_node) or self.condition(right_node)
+        left, right = self.value(left_node), self.value(right_node)
+        if symbolic(left) or symbolic(right):
             raise self.fail(node, "depends on a value known only after apply")
         if operator in ("==", "!="):
             return (left == right) == (operator == "==")
@@ -395,25 +503,23 @@ class _Walk:
 
     def _unary_op(self, node: Tree) -> Any:
         operator, operand = node.children[0], node.children[1]
-        value = self.value(operand)
         if str(operator) == "!":
-            return not value
+            return not self.condition(operand)
+        value = self.value(operand)
+        if symbolic(value):
+            raise self.fail(node, "depends on a value known only after apply")
         return -self.number(value, node)
 
     def _conditional(self, node: Tree) -> Any:
-        values = [c for c in self.parts(node) if isinstance(c, Tree)]
-        condition, yes, no = values
-        test = self.value(condition)
-        if isinstance(test, Ref | Template):
-            raise self.fail(node, "condition known only after apply")
-        return self.value(yes if test else no)
+        condition, yes, no = self.trees(node)
+        return self.value(yes if self.condition(condition) else no)
 
     # -- for expressions ---------------------------------------------------------------------
 
     def for_items(self, intro: Tree) -> tuple[list[str], Any]:
-        names = [str(c.children[0]) for c in self.parts(intro) if isinstance(c, Tree) and c.data == "identifier"]
-        collection_node = next(c for c in self.parts(intro) if isinstance(c, Tree) and c.data != "identifier")
-        return names, self.value(collection_node)
+        names = [str(c.children[0]) for c in self.trees(intro) if c.data == "identifier"]
+        collection_node = next(c for c in self.trees(intro) if c.data != "identifier")
+        return names, self.collection(self.value(collection_node), collection_node)
 
     def iterate(self, names: list[str], collection: Any, node: Tree) -> Iterator[_Walk]:
         if isinstance(collection, dict):
@@ -423,148 +529,113 @@ class _Walk:
         else:
             raise self.fail(node, "for over a value that is not a collection")
         for key, item in pairs:
-            bound = {names[0]: item} if len(names) == 1 else {names[0]: key, names[1]: item}
-            yield _Walk(self.scope.child(**bound), self.attribute)
+            yield self.within(**({names[0]: item} if len(names) == 1 else {names[0]: key, names[1]: item}))
 
     def _for_tuple_expr(self, node: Tree) -> list[Any]:
-        trees = [c for c in self.parts(node) if isinstance(c, Tree)]
-        intro, body, *cond = trees
+        intro, body, *cond = self.trees(node)
         names, collection = self.for_items(intro)
         result = []
         for walk in self.iterate(names, collection, node):
-            if cond and not walk.value(walk.parts(cond[0])[-1]):
+            if cond and not walk.condition(walk.trees(cond[0])[-1]):
                 continue
             result.append(walk.value(body))
         return result
 
     def _for_object_expr(self, node: Tree) -> dict[str, Any]:
-        trees = [c for c in self.parts(node) if isinstance(c, Tree)]
-        intro, key_node, value_node, *cond = trees
+        intro, key_node, value_node, *cond = self.trees(node)
+        grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
         names, collection = self.for_items(intro)
         result: dict[str, Any] = {}
         for walk in self.iterate(names, collection, node):
-            if cond and not walk.value(walk.parts(cond[0])[-1]):
+            if cond and not walk.condition(walk.trees(cond[0])[-1]):
                 continue
-            result[str(walk.value(key_node))] = walk.value(value_node)
+            key = walk.value(key_node)
+            if symbolic(key):
+                raise self.fail(key_node, "object key known only after apply")
+            value = walk.value(value_node)
+            if grouping:
+                result.setdefault(str(key), []).append(value)
+            elif str(key) in result:
+                raise self.fail(node, f"duplicate object key {key!r} (use ... to group)")
+            else:
+                result[str(key)] = value
         return result
 
     # -- functions ---------------------------------------------------------------------------
+
+    def attempt(self, name: str, arguments: list[Tree], node: Tree) -> Any:
+        """`try(a, b, ...)`: the first that can be computed; `can(a)`: whether it can."""
+        for argument in arguments:
+            try:
+                value = self.value(argument)
+            except Unresolvable:
+                if name == "can":
+                    return False
+                continue
+            return True if name == "can" else value
+        raise self.fail(node, "no argument of try() can be computed")
+
+    def file(self, name: str, arguments: list[Tree], node: Tree) -> Any:
+        """`file(path)` and `templatefile(path, vars)`: read from the repository, next to the module."""
+        path = self.value(arguments[0])
+        if not isinstance(path, str):
+            raise self.fail(node, "the path is known only after apply")
+        if self.scope.links is None:
+            raise self.fail(node, f"{name}() reads files: not evaluated here")
+        text = self.scope.links.read_file(self.scope.prefix, path, self.location(node))
+        if name == "file":
+            return text
+        names = self.value(arguments[1]) if len(arguments) > 1 else {}
+        if not isinstance(names, dict):
+            raise self.fail(node, "templatefile() takes a map of variables")
+        try:
+            return _template(text, names, self.attribute)
+        except Unresolvable as error:
+            raise self.fail(node, f"in {path}: {error}") from None
+        except LarkError as error:
+            raise self.fail(node, f"{path} is not a template: {str(error).splitlines()[0]}") from None
 
     def _function_call(self, node: Tree) -> Any:
         parts = self.parts(node)
         name = str(parts[0].children[0])
         argument_nodes = next((p for p in parts if isinstance(p, Tree) and p.data == "arguments"), None)
-        arguments = (
-            [] if argument_nodes is None else [self.value(a) for a in self.parts(argument_nodes) if isinstance(a, Tree)]
+        if name in ("try", "can") and argument_nodes is not None:
+            return self.attempt(name, self.trees(argument_nodes), node)
+        if name in ("file", "templatefile") and argument_nodes is not None:
+            return self.file(name, self.trees(argument_nodes), node)
+        expands = argument_nodes is not None and any(
+            isinstance(c, Token) and c.type == "ELLIPSIS" for c in argument_nodes.children
         )
+        arguments = [] if argument_nodes is None else [self.value(a) for a in self.trees(argument_nodes)]
+        if expands and arguments:
+            if not isinstance(arguments[-1], list):
+                raise self.fail(node, "... expands a list only")
+            arguments = [*arguments[:-1], *arguments[-1]]
         function = FUNCTIONS.get(name)
         if function is None:
             raise self.fail(node, f"function {name}() is not evaluated statically")
-        if name != "jsonencode" and any(isinstance(a, Ref | Template) for a in arguments):
+        if name in STRUCTURAL:
+            arguments = [self.collection(a, node) for a in arguments]
+        elif any(symbolic(a) for a in arguments):
             if name == "format" and isinstance(arguments[0], str):
                 return format_template(arguments[0], arguments[1:])
             raise self.fail(node, "depends on a value known only after apply")
         try:
             return function(*arguments)
-        except (TypeError, ValueError, KeyError, IndexError) as error:
+        except (TypeError, ValueError, KeyError, IndexError, StopIteration) as error:
             raise self.fail(node, f"{name}(): {error}") from None
 
 
-def unescape(text: str) -> str:
-    escapes = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), text)
+def _template(text: str, names: dict[str, Any], attribute: Attribute) -> Any:
+    """A template file's text evaluated with only `names` in scope, as `templatefile()` does."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
+    tree = parses_to_tree(f'x = "{quoted}"\n')
+    expression = [c for c in tree.children[0].children[0].children if isinstance(c, Tree)][-1]
+    return _Walk(Scope({}, {}, dict(names)), Attribute(attribute.name, expression, attribute.location, "")).value(
+        expression
+    )
 
 
-def join_template(pieces: list[Any]) -> Any:
-    """A string when every piece is known, a Template when a reference is inside."""
-    if len(pieces) == 1 and not isinstance(pieces[0], str):
-        return pieces[0]  # "${x}" is x itself, whatever its type
-    if any(isinstance(p, Ref | Template) for p in pieces):
-        flat: list[Any] = []
-        for p in pieces:
-            flat.extend(p.parts if isinstance(p, Template) else [p])
-        return Template(tuple(flat))
-    return "".join(to_string(p) for p in pieces)
-
-
-def to_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(normalise_number(value))
-    if value is None:
-        raise ValueError("null in a string template")
-    if isinstance(value, dict | list):
-        raise ValueError("a collection in a string template")
-    return str(value)
-
-
-VERB = re.compile(r"%[-+ #0-9.]*([sdvqft%])")
-
-
-def format_template(spec: str, args: list[Any]) -> Any:
-    """format() whose arguments include references: a Template with the references in place."""
-    pieces: list[Any] = []
-    values = iter(args)
-    position = 0
-    for match in VERB.finditer(spec):
-        pieces.append(spec[position : match.start()])
-        pieces.append("%" if match.group(1) == "%" else next(values))
-        position = match.end()
-    pieces.append(spec[position:])
-    return join_template([p for p in pieces if p != ""])
-
-
-def hcl_format(spec: str, *args: Any) -> str:
-    values = iter(args)
-
-    def verb(match: re.Match[str]) -> str:
-        code = match.group(1)
-        if code == "%":
-            return "%"
-        value = next(values)
-        if code == "q":
-            return json.dumps(to_string(value))
-        if code == "d":
-            return str(int(value))
-        return to_string(value)
-
-    return VERB.sub(verb, spec)
-
-
-def _number(value: Any) -> int | float:
-    return normalise_number(float(value)) if isinstance(value, str) else value
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "format": hcl_format,
-    "jsonencode": lambda value: Encoded(value),
-    "jsondecode": lambda text: decode_json(text),
-    "lower": lambda s: to_string(s).lower(),
-    "upper": lambda s: to_string(s).upper(),
-    "title": lambda s: to_string(s).title(),
-    "trimspace": lambda s: to_string(s).strip(),
-    "replace": lambda s, old, new: to_string(s).replace(old, new),
-    "join": lambda sep, items: sep.join(to_string(i) for i in items),
-    "split": lambda sep, s: to_string(s).split(sep),
-    "concat": lambda *lists: [i for lst in lists for i in lst],
-    "merge": lambda *maps: {k: v for m in maps for k, v in m.items()},
-    "tostring": to_string,
-    "tonumber": _number,
-    "tolist": list,
-    "toset": lambda items: sorted(set(items), key=str),
-    "tomap": dict,
-    "length": len,
-    "lookup": lambda m, k, *default: m[k] if k in m or not default else default[0],
-    "element": lambda items, i: items[int(i) % len(items)],
-    "coalesce": lambda *values: next(v for v in values if v not in (None, "")),
-    "max": lambda *values: max(values),
-    "min": lambda *values: min(values),
-    "abs": abs,
-    "contains": lambda items, value: value in items,
-    "keys": lambda m: sorted(m),
-    "values": lambda m: [m[k] for k in sorted(m)],
-    "flatten": lambda items: [i for sub in items for i in (sub if isinstance(sub, list) else [sub])],
-    "distinct": lambda items: list(dict.fromkeys(items)),
-    "substr": lambda s, offset, length: to_string(s)[int(offset) : int(offset) + int(length)],
-}
+def dumps(value: Any) -> str:
+    """A value as JSON for messages (references as `${...}`)."""
+    return json.dumps(value, default=str)

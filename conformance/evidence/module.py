@@ -1,12 +1,14 @@
-"""A Terraform root module (a repo's terraform/ folder) and its values for one environment."""
+"""A Terraform module (a repo's terraform/ folder, or a local module it calls) and its values for one environment."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.evidence.evaluate import Evaluator, Scope, Unresolvable
+from conformance.evidence.evaluate import Evaluator, Links, Ref, Scope, Unresolvable
 from conformance.evidence.hcl import Attribute, Block, Body, Location, ParseFailure, parse_hcl
 
 
@@ -81,12 +83,17 @@ def tfvars_values(body: Body) -> tuple[dict[str, Any], dict[str, Unresolvable]]:
 
 @dataclass
 class EnvModule:
-    """A module seen with one environment's variable values: evaluate anything in it."""
+    """A module seen with one environment's variable values: evaluate anything in it.
+
+    `prefix` is the module's place in the configuration ("" for the root module,
+    `module.alerts.` inside a module call): the addresses of its resources start with it.
+    """
 
     module: Module
     env: str
-    variables: dict[str, Any]
+    variables: Mapping[str, Any]
     evaluator: Evaluator
+    prefix: str = ""
 
     def value(self, attribute: Attribute, bindings: dict[str, Any] | None = None) -> Any:
         if not bindings:
@@ -99,6 +106,10 @@ class EnvModule:
         count = block.body.attributes.get("count")
         if for_each is not None:
             collection = self.value(for_each)
+            links = self.evaluator.scope.links
+            if isinstance(collection, Ref) and links is not None:
+                expanded = links.expand(collection)  # for_each = aws_iam_role.x: one per instance of it
+                collection = expanded if expanded is not None else collection
             if isinstance(collection, list):
                 collection = {str(item): item for item in collection}
             if not isinstance(collection, dict):
@@ -161,15 +172,53 @@ class Instance:
     def location(self) -> Location:
         return self.block.location
 
+    @property
+    def key(self) -> Any:
+        """The instance key: `each.key`, `count.index`, or None for a resource without either."""
+        if "each" in self.bindings:
+            return self.bindings["each"]["key"]
+        if "count" in self.bindings:
+            return self.bindings["count"]["index"]
+        return None
 
-def with_environment(module: Module, env: str, tfvars: dict[str, Any]) -> EnvModule:
-    """Variable defaults overlaid with the env's tfvars, as `terraform plan -var-file` would."""
-    variables: dict[str, Any] = {}
+    @property
+    def resource_address(self) -> str:
+        """The resource's address in the whole configuration, without the instance key."""
+        return self.values.prefix + self.block.address
+
+    @property
+    def address(self) -> str:
+        """The instance's address: `aws_s3_bucket.audit[0]`, `module.alerts.aws_sns_topic.this`."""
+        key = self.key
+        return self.resource_address + ("" if key is None else f"[{json.dumps(key)}]")
+
+
+def defaults(module: Module) -> dict[str, Any]:
+    """The variables' defaults that are known without any other value."""
+    found: dict[str, Any] = {}
     plain = Evaluator(Scope({}, {}))
     for name, block in module.variables.items():
         default = block.body.attributes.get("default")
         if default is not None:
             with contextlib.suppress(Unresolvable):
-                variables[name] = plain.attribute(default)
-    variables.update(tfvars)
-    return EnvModule(module, env, variables, Evaluator(Scope(variables, module.locals)))
+                found[name] = plain.attribute(default)
+    return found
+
+
+def with_environment(
+    module: Module,
+    env: str,
+    tfvars: Mapping[str, Any],
+    *,
+    prefix: str = "",
+    links: Links | None = None,
+) -> EnvModule:
+    """Variable defaults overlaid with the env's tfvars, as `terraform plan -var-file` would.
+
+    For a module call, `tfvars` are its arguments (a mapping evaluated when read) and `prefix`
+    its address; `links` let its expressions read other modules' outputs and resources' instances.
+    """
+    # A module call's arguments already fall back on the defaults (conformance.evidence.modules).
+    variables = {**defaults(module), **tfvars} if isinstance(tfvars, dict) else tfvars
+    scope = Scope(variables, module.locals, prefix=prefix, links=links)
+    return EnvModule(module, env, variables, Evaluator(scope), prefix)

@@ -1,12 +1,13 @@
 """Trim, add the shared per-env files, record the answers, make the first commit."""
 
-import json
 import signal
-import sys
-from pathlib import Path
 
-# Ctrl-C reaches the hook and cookiecutter alike: the hook stops quietly, whoever runs it says so once.
+# First, before any import a Ctrl-C could interrupt: the hook stops quietly, whoever runs it says so once.
 signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 CONTEXT = json.loads(r"""{{ cookiecutter | tojson }}""")
 sys.path.insert(0, str(Path(r"""{{ cookiecutter._repo_dir }}""").resolve().parents[1]))

@@ -6,7 +6,7 @@ from typing import Any
 
 from conformance.core import Problem, describe, expected
 from conformance.criteria.base import Criterion, Profile, reads
-from conformance.criteria.hcl_checks import check_equal, named, truthy, value, where
+from conformance.criteria.hcl_checks import check_equal, configured_twice, named, truthy, value, where
 from conformance.criteria.infrastructure import INFRASTRUCTURE, RESOURCES, TERRAFORM
 from conformance.criteria.values import AwsValue, Equals, HclValue
 from conformance.evidence.fleet import FleetEvidence, RepoView
@@ -24,20 +24,42 @@ def table(view: RepoView) -> Instance:
 
 
 def enabled_block(view: RepoView, instance: Instance, block_type: str) -> list[Problem]:
-    """`block_type { enabled = true }` in the resource (Terraform also takes the string "true")."""
+    """`block_type { enabled = true }` in the resource (Terraform also takes the string "true"); only one of them."""
     blocks = instance.nested(block_type)
-    enabled = value(view, blocks[0], "enabled", False) if blocks else None
-    if truthy(enabled):
-        return []
-    found = f"no {block_type} block" if not blocks else f"enabled = {describe(enabled)}"
-    return [Problem(where(blocks[0] if blocks else instance), expected(f"{block_type} {{ enabled = true }}", found))]
+    if not blocks:
+        return [Problem(where(instance), expected(f"{block_type} {{ enabled = true }}", f"no {block_type} block"))]
+    places = ((f"{instance.address} ({block_type})", where(b)) for b in blocks)
+    problems = configured_twice(f"the {block_type} of {instance.address}", places)
+    for block in blocks:
+        enabled = value(view, block, "enabled", False)
+        if not truthy(enabled):
+            problems.append(
+                Problem(where(block), expected(f"{block_type} {{ enabled = true }}", f"enabled = {describe(enabled)}"))
+            )
+    return problems
 
 
-def _key_type(view: RepoView, instance: Instance, attribute: str) -> str | None:
-    for block in instance.nested("attribute"):
-        if value(view, block, "name", None) == attribute:
-            return value(view, block, "type", None)
-    return None
+def _key_type(view: RepoView, instance: Instance, attribute: str) -> tuple[str | None, list[Problem]]:
+    """The declared type of a key attribute, and a problem when two `attribute` blocks declare it."""
+    declared = [b for b in instance.nested("attribute") if value(view, b, "name", None) == attribute]
+    places = ((f"attribute {attribute!r}", where(b)) for b in declared)
+    problems = configured_twice(f"the type of {attribute} in {instance.address}", places)
+    return (value(view, declared[0], "type", None) if declared else None), problems
+
+
+def _type_problems(view: RepoView, instance: Instance, keys: list[Any], seen: set[str]) -> list[Problem]:
+    problems = []
+    for key in keys:
+        if key.name in seen:
+            continue
+        seen.add(key.name)
+        found, twice = _key_type(view, instance, key.name)
+        problems += twice
+        if found != key.type:
+            problems.append(
+                Problem(where(instance), f"attribute {key.name}: {expected(f'type {key.type!r}', describe(found))}")
+            )
+    return problems
 
 
 # -- static ------------------------------------------------------------------------------------
@@ -51,42 +73,49 @@ def ddb_keys(view: RepoView, _: FleetEvidence) -> list[Problem]:
     spec = view.platform.infrastructure.table
     instance = table(view)
     problems = check_equal(view, instance, "hash_key", spec.hash_key.name)
-    if spec.range_key:
-        problems += check_equal(view, instance, "range_key", spec.range_key.name)
-    for key in filter(None, [spec.hash_key, spec.range_key]):
-        found = _key_type(view, instance, key.name)
-        if found != key.type:
-            problems.append(
-                Problem(where(instance), f"attribute {key.name}: {expected(f'type {key.type!r}', describe(found))}")
-            )
-    return problems
+    range_key = value(view, instance, "range_key", None)
+    wanted = spec.range_key.name if spec.range_key else None
+    if range_key != wanted:
+        problems.append(
+            Problem(where(instance, "range_key"), f"range_key: {expected(describe(wanted), describe(range_key))}")
+        )
+    return problems + _type_problems(view, instance, [k for k in (spec.hash_key, spec.range_key) if k], set())
 
 
 def ddb_indexes(view: RepoView, _: FleetEvidence) -> list[Problem]:
     instance = table(view)
-    indexes = {value(view, g, "name", None): g for g in instance.nested("global_secondary_index")}
+    indexes: dict[Any, list[Instance]] = {}
+    for gsi in instance.nested("global_secondary_index"):
+        indexes.setdefault(value(view, gsi, "name", None), []).append(gsi)
     problems = []
+    typed: set[str] = set()
     for spec in view.platform.infrastructure.table.global_secondary_indexes:
-        gsi = indexes.get(spec.name)
-        if gsi is None:
+        found = indexes.get(spec.name)
+        if not found:
             problems.append(
                 Problem(where(instance), expected(f"global_secondary_index {spec.name!r}", sorted(map(str, indexes))))
             )
             continue
-        problems += check_equal(view, gsi, "hash_key", spec.hash_key.name)
-        range_key = value(view, gsi, "range_key", None)
-        wanted = spec.range_key.name if spec.range_key else None
-        if range_key != wanted:
-            problems.append(
-                Problem(
-                    where(gsi, "range_key"), f"{spec.name} range_key: {expected(describe(wanted), describe(range_key))}"
-                )
-            )
-        for key in filter(None, [spec.hash_key, spec.range_key]):
-            if _key_type(view, instance, key.name) != key.type:
+        problems += configured_twice(
+            f"global_secondary_index {spec.name!r} of {instance.address}", ((spec.name, where(g)) for g in found)
+        )
+        for gsi in found:
+            hash_key = value(view, gsi, "hash_key", None)
+            if hash_key != spec.hash_key.name:
+                wanted = describe(spec.hash_key.name)
                 problems.append(
-                    Problem(where(instance), f"attribute {key.name}: {expected(f'type {key.type!r}', 'none')}")
+                    Problem(where(gsi, "hash_key"), f"{spec.name} hash_key: {expected(wanted, describe(hash_key))}")
                 )
+            range_key = value(view, gsi, "range_key", None)
+            wanted = spec.range_key.name if spec.range_key else None
+            if range_key != wanted:
+                problems.append(
+                    Problem(
+                        where(gsi, "range_key"),
+                        f"{spec.name} range_key: {expected(describe(wanted), describe(range_key))}",
+                    )
+                )
+        problems += _type_problems(view, instance, [k for k in (spec.hash_key, spec.range_key) if k], typed)
     return problems
 
 
@@ -181,7 +210,7 @@ CRITERIA = [
         files=TERRAFORM,
         value=Equals(
             expected=lambda spec: spec.infrastructure.table.billing_mode.value,
-            hcl=HclValue(table, "billing_mode"),
+            hcl=HclValue(table, "billing_mode", default="PROVISIONED"),  # the provider's default
         ),
         live=ddb_table_live,
         live_reads=DESCRIBE,

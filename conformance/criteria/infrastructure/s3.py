@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from conformance.core import Problem, describe, expected
 from conformance.criteria.base import Criterion, Profile, reads
-from conformance.criteria.hcl_checks import instances_of, named, refers_to, truthy, value, where
+from conformance.criteria.hcl_checks import (
+    attached,
+    configured_twice,
+    named,
+    none_found,
+    number,
+    truthy,
+    unseen,
+    value,
+    where,
+)
 from conformance.criteria.infrastructure import INFRASTRUCTURE, RESOURCES, TERRAFORM
 from conformance.criteria.values import AwsValue, Equals, Exists
 from conformance.evidence.fleet import FleetEvidence, RepoView
@@ -20,85 +30,144 @@ def audit_bucket(view: RepoView) -> Instance:
     return named(view, "aws_s3_bucket", view.names.audit_bucket, "bucket")
 
 
-def attached(view: RepoView, resource_type: str, target: Instance, via: str = "bucket") -> list[Instance]:
-    """Companion resources (lifecycle, encryption, ...) whose `via` refers to `target`."""
-    return [i for i in instances_of(view, resource_type) if refers_to(value(view, i, via, None), target)]
+def companions(view: RepoView, resource_type: str, bucket: Instance) -> list[Instance]:
+    """The bucket's companion resources of a type (`bucket` = its id, its name, or the name itself)."""
+    return attached(view, resource_type, bucket, "bucket", ("id", "bucket"), literal=view.names.audit_bucket)
 
 
-# -- static ------------------------------------------------------------------------------------
+def settings(view: RepoView, resource_type: str, inline: str) -> tuple[Instance, list[tuple[Instance, str]]]:
+    """The bucket, and every (instance, label) configuring one of its settings: the inline block(s) and the resources.
+
+    Two of them fight on every apply; the criterion says so (`configured_twice`) and judges each.
+    """
+    bucket = audit_bucket(view)
+    found = [(block, f"{bucket.address} ({inline})") for block in bucket.nested(inline)]
+    found += [(c, c.address) for c in companions(view, resource_type, bucket)]
+    return bucket, found
+
+
+def twice(what: str, bucket: Instance, found: list[tuple[Instance, str]]) -> list[Problem]:
+    return configured_twice(f"the {what} of {bucket.address}", ((label, where(i)) for i, label in found))
+
+
+# -- static: the Glacier rule -------------------------------------------------------------------
+
+# A filter that narrows a rule to part of the bucket (a prefix is judged by its value).
+NARROWING = ("tag", "and", "object_size_greater_than", "object_size_less_than", "tags")
 
 
 def _whole_bucket(view: RepoView, rule: Instance) -> bool:
-    """A rule without a prefix (or with an empty one) applies to every object of the bucket."""
-    prefixes = [value(view, rule, "prefix", "")] + [value(view, f, "prefix", "") for f in rule.nested("filter")]
-    return all(not p for p in prefixes)
+    """A rule without a prefix (or with an empty one), a tag or a size limit applies to every object."""
+    scopes = [rule, *rule.nested("filter")]
+    if any(value(view, s, "prefix", "") for s in scopes):
+        return False
+    if any(value(view, s, n, None) not in (None, {}, 0) for s in scopes for n in NARROWING):
+        return False
+    return not any(s.nested(n) for s in scopes for n in NARROWING)
 
 
-def _glacier_days(view: RepoView, rule: Instance) -> list[int]:
-    if str(value(view, rule, "status", value(view, rule, "enabled", None))) not in ("Enabled", "True", "true"):
-        return []
-    if not _whole_bucket(view, rule):
-        return []
-    return [
-        value(view, t, "days", None)
-        for t in rule.nested("transition")
-        if value(view, t, "storage_class", None) == "GLACIER"
-    ]
+def _enabled(view: RepoView, rule: Instance) -> bool:
+    """`status = "Enabled"` (AWS spells it so exactly), or the inline form's `enabled = true`."""
+    status = value(view, rule, "status", None)
+    if status is not None:
+        return status == "Enabled"
+    return truthy(value(view, rule, "enabled", None))
 
 
 def s3_glacier(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    bucket = audit_bucket(view)
     wanted = view.platform.infrastructure.audit_bucket.glacier_after_days
-    rules = [r for c in attached(view, "aws_s3_bucket_lifecycle_configuration", bucket) for r in c.nested("rule")]
-    rules += bucket.nested("lifecycle_rule")  # the inline form of older configurations
-    days = [d for rule in rules for d in _glacier_days(view, rule)]
+    bucket = audit_bucket(view)
+    inline = bucket.nested("lifecycle_rule")  # the older inline form: its rules are one configuration
+    configs = companions(view, "aws_s3_bucket_lifecycle_configuration", bucket)
+    sources = [(c.address, where(c)) for c in configs]
+    sources += [(f"{bucket.address} (lifecycle_rule)", where(inline[0]))] if inline else []
+    problems = configured_twice(f"the lifecycle configuration of {bucket.address}", sources)
+    rules = [r for c in configs for r in c.nested("rule")] + inline
+    days = []
+    for rule in rules:
+        if not (_enabled(view, rule) and _whole_bucket(view, rule)):
+            continue
+        for transition in rule.nested("transition"):
+            if value(view, transition, "storage_class", None) == "GLACIER":
+                days.append(number(value(view, transition, "days", None)))
+        for expiration in rule.nested("expiration"):
+            gone = number(value(view, expiration, "days", None))
+            if gone is not None and gone < wanted:
+                problems.append(
+                    Problem(
+                        where(expiration, "days"),
+                        expected(
+                            f"objects kept until their GLACIER transition at {wanted} days", f"expired after {gone}"
+                        ),
+                    )
+                )
     if wanted not in days:
-        found = f"GLACIER transitions at {days} days" if days else "no enabled GLACIER transition"
-        return [
-            Problem(
-                where(bucket),
-                expected(f"an enabled lifecycle rule moving objects to GLACIER after {wanted} days", found),
-            )
-        ]
-    return []
+        found_days = f"GLACIER transitions at {days} days" if days else "no enabled GLACIER transition"
+        what = f"an enabled lifecycle rule moving objects to GLACIER after {wanted} days"
+        problems.append(Problem(where(bucket), expected(what, found_days)))
+        problems += unseen(view) if not rules else []
+    return problems
+
+
+# -- static: public access, encryption, versioning ---------------------------------------------
+
+PUBLIC_ACCESS = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 
 
 def s3_public_access(view: RepoView, _: FleetEvidence) -> list[Problem]:
     bucket = audit_bucket(view)
-    blocks = attached(view, "aws_s3_bucket_public_access_block", bucket)
+    blocks = companions(view, "aws_s3_bucket_public_access_block", bucket)
     if not blocks:
-        return [Problem(where(bucket), expected("an aws_s3_bucket_public_access_block for the bucket", "none"))]
-    flags = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
-    return [
-        Problem(where(blocks[0], flag), f"{flag}: {expected('true', describe(value(view, blocks[0], flag, None)))}")
-        for flag in flags
-        if value(view, blocks[0], flag, None) is not True
-    ]
+        raise none_found(
+            view, Problem(where(bucket), expected("an aws_s3_bucket_public_access_block for the bucket", "none"))
+        )
+    problems = twice("public access block", bucket, [(b, b.address) for b in blocks])
+    for block in blocks:
+        for flag in PUBLIC_ACCESS:
+            found = value(view, block, flag, None)
+            if not truthy(found):
+                problems.append(Problem(where(block, flag), f"{flag}: {expected('true', describe(found))}"))
+    return problems
 
 
 def s3_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    bucket = audit_bucket(view)
-    found = attached(view, "aws_s3_bucket_server_side_encryption_configuration", bucket)
-    inline = bucket.nested("server_side_encryption_configuration")
-    if not found and not inline:
-        return [Problem(where(bucket), expected("default encryption for the bucket", "none"))]
-    return []
+    bucket, found = settings(
+        view, "aws_s3_bucket_server_side_encryption_configuration", "server_side_encryption_configuration"
+    )
+    if not found:
+        raise none_found(view, Problem(where(bucket), expected("default encryption for the bucket", "none")))
+    problems = twice("default encryption", bucket, found)
+    for config, label in found:
+        defaults = [d for rule in config.nested("rule") for d in rule.nested("apply_server_side_encryption_by_default")]
+        algorithms = [value(view, d, "sse_algorithm", None) for d in defaults]
+        if not algorithms or any(a not in ENCRYPTION_ALGORITHMS for a in algorithms):
+            wanted = (
+                f"rule.apply_server_side_encryption_by_default with sse_algorithm {' or '.join(ENCRYPTION_ALGORITHMS)}"
+            )
+            problems.append(
+                Problem(where(config), f"{label}: {expected(wanted, describe(algorithms) if algorithms else 'none')}")
+            )
+    return problems
 
 
 def s3_versioning(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    bucket = audit_bucket(view)
-    statuses = []
-    for versioning in attached(view, "aws_s3_bucket_versioning", bucket):
-        configs = versioning.nested("versioning_configuration")
-        statuses += [value(view, c, "status", None) for c in configs]
-        if "Enabled" in statuses:
-            return []
-    inline = bucket.nested("versioning")
-    if inline and truthy(value(view, inline[0], "enabled", None)):
-        return []
-    if statuses:
-        return [Problem(where(bucket), expected("versioning Enabled on the bucket", f"status {statuses[0]!r}"))]
-    return [Problem(where(bucket), expected("versioning Enabled on the bucket", "none"))]
+    bucket, found = settings(view, "aws_s3_bucket_versioning", "versioning")
+    if not found:
+        raise none_found(view, Problem(where(bucket), expected("versioning Enabled on the bucket", "none")))
+    problems = twice("versioning", bucket, found)
+    for config, _label in found:
+        if config.block.type == "resource":
+            statuses = [value(view, c, "status", None) for c in config.nested("versioning_configuration")]
+            status = statuses[0] if statuses else None
+            path = "versioning_configuration.status"
+        else:
+            status = "Enabled" if truthy(value(view, config, "enabled", None)) else "not enabled"
+            path = "enabled"
+        if status != "Enabled":
+            problems.append(
+                Problem(where(config, path), expected("versioning Enabled on the bucket", f"status {status!r}"))
+            )
+    return problems
 
 
 # -- live --------------------------------------------------------------------------------------
@@ -113,25 +182,38 @@ def s3_bucket_live(view: LiveView) -> list[Problem]:
     return []
 
 
+def _whole_bucket_live(rule: dict) -> bool:
+    """A rule with no prefix (or an empty one), no tag and no size limit applies to every object."""
+    scope = rule.get("Filter") or {}
+    if rule.get("Prefix") or scope.get("Prefix"):
+        return False
+    return not any(k in scope for k in ("Tag", "And", "ObjectSizeGreaterThan", "ObjectSizeLessThan"))
+
+
 def s3_glacier_live(view: LiveView) -> list[Problem]:
     wanted = view.platform.infrastructure.audit_bucket.glacier_after_days
     rules = s3_live.lifecycle_rules(view.live)
     what = f"an enabled lifecycle rule moving objects to GLACIER after {wanted} days"
+    bucket = view.names.audit_bucket
     if rules is None:
         call = "get_bucket_lifecycle_configuration → NoSuchLifecycleConfiguration"
-        return [Problem.drift(view.names.audit_bucket, what, "no lifecycle configuration", call)]
-    days = [
-        t.get("Days")
-        for rule in rules
-        if rule.get("Status") == "Enabled"
-        for t in rule.get("Transitions") or []
-        if t.get("StorageClass") == "GLACIER"
-    ]
+        return [Problem.drift(bucket, what, "no lifecycle configuration", call)]
+    applying = [r for r in rules if r.get("Status") == "Enabled" and _whole_bucket_live(r)]
+    days = [t.get("Days") for r in applying for t in r.get("Transitions") or [] if t.get("StorageClass") == "GLACIER"]
+    problems = []
+    expiring = [(r.get("Expiration") or {}).get("Days") for r in applying]
+    for gone in (d for d in expiring if isinstance(d, int) and d < wanted):
+        call = "get_bucket_lifecycle_configuration → Rules[].Expiration.Days"
+        problems.append(
+            Problem.drift(
+                bucket, f"objects kept until their GLACIER transition at {wanted} days", f"expired after {gone}", call
+            )
+        )
     if wanted not in days:
-        found = f"GLACIER transitions at {days} days" if days else "no enabled GLACIER transition"
-        call = "get_bucket_lifecycle_configuration → Rules[].Status, Transitions"
-        return [Problem.drift(view.names.audit_bucket, what, found, call)]
-    return []
+        found = f"GLACIER transitions at {days} days" if days else "no enabled GLACIER transition on the whole bucket"
+        call = "get_bucket_lifecycle_configuration → Rules[].Status, Filter, Transitions"
+        problems.append(Problem.drift(bucket, what, found, call))
+    return problems
 
 
 def s3_public_access_live(view: LiveView) -> list[Problem]:

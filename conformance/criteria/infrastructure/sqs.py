@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from conformance.core import Problem, Stop, describe, expected
 from conformance.criteria.base import Criterion, Profile, reads
-from conformance.criteria.hcl_checks import named, refers_to, value, where
+from conformance.criteria.hcl_checks import (
+    attached,
+    configured_twice,
+    named,
+    none_found,
+    number,
+    refers_to,
+    truthy,
+    value,
+    where,
+)
 from conformance.criteria.infrastructure import INFRASTRUCTURE, RESOURCES, TERRAFORM
 from conformance.criteria.values import AwsValue, Equals, Exists, HclValue
-from conformance.evidence.evaluate import decode_json
+from conformance.evidence.evaluate import Template, decode_json
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.module import Instance
 from conformance.live import sqs as sqs_live
@@ -36,43 +48,113 @@ def change_queue_attributes(live: LiveEnv) -> dict[str, str]:
 
 # -- static ------------------------------------------------------------------------------------
 
+QUEUE_URL = ("id", "url")  # an aws_sqs_queue's id is its URL
 
-def redrive(view: RepoView, queue: Instance) -> tuple[dict, str]:
-    raw = value(view, queue, "redrive_policy", None)
-    location = where(queue, "redrive_policy")
-    if raw is None:
-        raise Stop(Problem(where(queue), expected("a redrive_policy", "none")))
-    try:
-        policy = decode_json(raw)
-    except (ValueError, TypeError):
-        raise Stop(Problem(location, expected("redrive_policy as JSON", describe(str(raw))))) from None
-    if not isinstance(policy, dict):
-        raise Stop(Problem(location, expected("a JSON object", describe(policy))))
-    return policy, location
+
+@dataclass(frozen=True)
+class Setting:
+    """One place a queue's JSON setting is configured: inline on the queue or a resource of its own."""
+
+    label: str
+    location: str
+    document: dict[str, Any]
+
+
+def queue_settings(view: RepoView, queue: Instance, attribute: str, resource_type: str) -> list[Setting]:
+    """Every place that configures `attribute` of the queue: its own argument and every `resource_type`."""
+    found = []
+    owners = [(queue, f"{queue.address}.{attribute}")]
+    owners += [(c, c.address) for c in attached(view, resource_type, queue, "queue_url", QUEUE_URL)]
+    for owner, label in owners:
+        raw = value(view, owner, attribute, None)
+        if raw is None or raw == "":
+            continue
+        location = where(owner, attribute)
+        try:
+            document = decode_json(raw)
+        except (ValueError, TypeError):
+            raise Stop(Problem(location, expected(f"{attribute} as JSON", describe(str(raw))))) from None
+        if not isinstance(document, dict):
+            raise Stop(Problem(location, expected(f"{attribute} as a JSON object", describe(document))))
+        found.append(Setting(label, location, document))
+    return found
+
+
+def redrives(view: RepoView) -> list[Setting]:
+    """The change queue's redrive policies (its `redrive_policy` and any aws_sqs_queue_redrive_policy)."""
+    queue = main_queue(view)
+    found = queue_settings(view, queue, "redrive_policy", "aws_sqs_queue_redrive_policy")
+    if not found:
+        what = "a redrive policy (redrive_policy on the queue, or an aws_sqs_queue_redrive_policy)"
+        raise none_found(view, Problem(where(queue), expected(what, "none")))
+    return found
+
+
+def queue_arn(reference: Any, queue: Instance, name: str) -> bool:
+    """A reference to the queue's ARN, or its ARN written out (`arn:aws:sqs:<region>:<account>:<name>`,
+    the partition, region or account may be references: `arn:${data.aws_partition.current.partition}:sqs:...`)."""
+    if refers_to(reference, queue, ("arn",)):
+        return True
+    text = str(reference) if isinstance(reference, Template) else reference
+    return (
+        isinstance(text, str)
+        and text.startswith("arn:")
+        and text.split(":")[2:3] == ["sqs"]
+        and (text.endswith(f":{name}"))
+    )
+
+
+def _allow_problems(view: RepoView, queue: Instance, allow: Setting) -> list[Problem]:
+    """The DLQ's redrive allow policy must let the change queue use it."""
+    permission = allow.document.get("redrivePermission")
+    sources = allow.document.get("sourceQueueArns") or []
+    if permission == "allowAll":
+        return []
+    if permission == "byQueue" and any(queue_arn(s, queue, view.names.queue) for s in sources):
+        return []
+    found = f"redrivePermission {describe(permission)}" + (f" for {describe(sources)}" if sources else "")
+    what = f"the change queue {queue.address} allowed to move messages into the DLQ"
+    return [Problem(allow.location, f"{allow.label}: {expected(what, found)}")]
 
 
 def sqs_dead_letter(view: RepoView, _: FleetEvidence) -> list[Problem]:
     dlq = dead_letter_queue(view)
-    policy, location = redrive(view, main_queue(view))
-    target = policy.get("deadLetterTargetArn")
-    if not refers_to(target, dlq):
-        return [
-            Problem(
-                location, f"deadLetterTargetArn: {expected(f'a reference to {dlq.block.address}', describe(target))}"
-            )
-        ]
-    return []
+    queue = main_queue(view)
+    found = redrives(view)
+    problems = configured_twice(f"the redrive policy of {queue.address}", ((r.label, r.location) for r in found))
+    for redrive in found:
+        target = redrive.document.get("deadLetterTargetArn")
+        if not queue_arn(target, dlq, view.names.dead_letter):
+            wanted = f"a reference to {dlq.address}.arn"
+            problems.append(Problem(redrive.location, f"deadLetterTargetArn: {expected(wanted, describe(target))}"))
+    allows = queue_settings(view, dlq, "redrive_allow_policy", "aws_sqs_queue_redrive_allow_policy")
+    problems += configured_twice(f"the redrive allow policy of {dlq.address}", ((a.label, a.location) for a in allows))
+    for allow in allows:
+        problems += _allow_problems(view, queue, allow)
+    return problems
 
 
 def sqs_receive_count(view: RepoView, _: FleetEvidence) -> list[Problem]:
     wanted = view.platform.infrastructure.queue.dead_letter.max_receive_count
-    policy, location = redrive(view, main_queue(view))
-    found = policy.get("maxReceiveCount")
-    try:
-        matches = int(found) == wanted
-    except (TypeError, ValueError):
-        matches = False
-    return [] if matches else [Problem(location, f"maxReceiveCount: {expected(wanted, describe(found))}")]
+    problems = []
+    for redrive in redrives(view):
+        found = redrive.document.get("maxReceiveCount")
+        if number(found) != wanted:
+            problems.append(Problem(redrive.location, f"maxReceiveCount: {expected(wanted, describe(found))}"))
+    return problems
+
+
+def sqs_queue(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    """The change queue exists, and neither queue's access policy is owned by two resources."""
+    queues = [main_queue(view)]
+    with contextlib.suppress(Stop):  # INF-SQS-DLQ reports a missing dead-letter queue
+        queues.append(dead_letter_queue(view))
+    problems = []
+    for queue in queues:
+        places = [(f"{queue.address}.policy", where(queue, "policy"))] if value(view, queue, "policy", None) else []
+        places += [(p.address, where(p)) for p in attached(view, "aws_sqs_queue_policy", queue, "queue_url", QUEUE_URL)]
+        problems += configured_twice(f"the access policy of {queue.address}", places)
+    return problems
 
 
 def sqs_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
@@ -80,7 +162,11 @@ def sqs_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
     for queue in (main_queue(view), dead_letter_queue(view)):
         managed = value(view, queue, "sqs_managed_sse_enabled", None)
         kms = value(view, queue, "kms_master_key_id", None)
-        if managed is not True and not kms:
+        if truthy(managed) and kms:
+            both = ("sqs_managed_sse_enabled", "kms_master_key_id")
+            places = [(f"{queue.address}.{a}", where(queue, a)) for a in both]
+            problems += configured_twice(f"the encryption of {queue.address}", places)
+        elif not truthy(managed) and not kms:
             problems.append(
                 Problem(where(queue), expected("sqs_managed_sse_enabled = true or a kms_master_key_id", "neither"))
             )
@@ -154,7 +240,8 @@ CRITERIA = [
         requirement=RESOURCES,
         scope=INFRASTRUCTURE,
         files=TERRAFORM,
-        value=Exists(hcl=main_queue, aws=change_queue_url),
+        static=sqs_queue,
+        value=Exists(aws=change_queue_url),
         live_reads=reads("sqs:GetQueueUrl@queue"),
         owns=("queue",),
     ),
@@ -166,7 +253,8 @@ CRITERIA = [
         files=TERRAFORM,
         value=Equals(
             expected=lambda spec: spec.infrastructure.queue.message_retention_seconds,
-            hcl=HclValue(main_queue, "message_retention_seconds"),
+            # AWS keeps messages 4 days (345600 s) when the queue does not say.
+            hcl=HclValue(main_queue, "message_retention_seconds", default=345600),
             aws=AwsValue(
                 change_queue_attributes,
                 "MessageRetentionPeriod",
