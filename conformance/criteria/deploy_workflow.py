@@ -1,0 +1,49 @@
+"""The env's deploy workflow of a repository, read once per run and shared by the workflow and backend criteria.
+
+Workflows are read by conformance.evidence.workflow_yaml (lines kept), not by
+`FleetEvidence.yaml`, so that every message can name `file:line`; each file is parsed once and
+kept in `evidence.scratch` for the session.
+"""
+
+from __future__ import annotations
+
+from conformance.core import Problem, Stop, expected
+from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
+from conformance.evidence.github_expressions import Unknown
+from conformance.evidence.workflow_run import Workflow
+from conformance.evidence.workflow_yaml import load_workflow
+
+
+def workflow_path(env: str) -> str:
+    return f".github/workflows/deploy-{env}.yml"
+
+
+def read(view: RepoView, evidence: FleetEvidence) -> Workflow | YamlFailure | None:
+    """The env's workflow, a parse failure, or None when the file is not there."""
+    assert view.env is not None
+    relative = workflow_path(view.env)
+    key = ("workflow", view.name, relative)
+    if key not in evidence.scratch:
+        text = evidence.text(view.name, relative)
+        if text is None:
+            evidence.scratch[key] = None
+        else:
+            evidence.parse_counts[f"{view.name}/{relative}"] += 1
+            loaded = load_workflow(text, view.where(relative))
+            evidence.scratch[key] = loaded if isinstance(loaded, YamlFailure) else Workflow(loaded)
+    return evidence.scratch[key]
+
+
+def load(view: RepoView, evidence: FleetEvidence) -> Workflow:
+    """The env's workflow; Stop naming the file when it is missing or does not parse."""
+    found = read(view, evidence)
+    if found is None:
+        raise Stop(Problem(view.where(workflow_path(view.env or "")), expected("the workflow", "none")))
+    if isinstance(found, YamlFailure):
+        raise Stop(Problem(f"{found.file}:{found.line}", f"does not parse: {found.reason}"))
+    return found
+
+
+def cannot_resolve(raw: object, unknown: Unknown) -> str:
+    """`cannot resolve <as written> (<why>)`: the suite's one wording for what it cannot compute."""
+    return f"cannot resolve {raw} ({unknown.reason})"
