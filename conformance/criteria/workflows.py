@@ -160,25 +160,33 @@ def approval(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 
 
 def gate_problems(workflow: Workflow, wanted: str) -> list[Problem]:
-    probe = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
+    typed = workflow.typed_inputs()  # an environment named by an input is whatever someone types
+    probe = Run(workflow, typed, workflow.deploy_rule)
     names = {job_id: environment_name(probe, job_id) for job_id in workflow.jobs}
     gated = frozenset(job_id for job_id, name in names.items() if isinstance(name, str) and name == wanted)
-    run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule, blocked=gated)
+    run = Run(workflow, typed, workflow.deploy_rule, blocked=gated)
     problems = []
     for job_id in deploying_jobs_or_stop(workflow):
         index = run.first_deploy(job_id)
         if index is None:
             continue
         found = names[job_id]
-        shown = "none" if found is None else (f"{found.reason}" if isinstance(found, Unknown) else repr(found))
-        what = deploy_label(workflow, job_id, index)
+        job = workflow.jobs[job_id]
+        if isinstance(found, Unknown):
+            environment = job.get("environment")
+            shown = cannot_resolve(environment.get("name") if isinstance(environment, dict) else environment, found)
+        else:
+            shown = "none" if found is None else repr(found)
+        where = (
+            workflow.file.where("jobs", job_id, "environment")
+            if "environment" in job
+            else workflow.file.where("jobs", job_id)
+        )
         problems.append(
             Problem(
-                workflow.file.where("jobs", job_id, "environment")
-                if found is not None
-                else workflow.file.where("jobs", job_id),
+                where,
                 f"jobs.{job_id}.environment: {expected(f'{wanted!r} (on the job or on a job it needs)', shown)}: "
-                f"{what} runs without approval",
+                f"{deploy_label(workflow, job_id, index)} runs without approval",
             )
         )
     return problems
@@ -246,7 +254,7 @@ def guard_problems(
     workflow: Workflow, deploying: list[str], inputs: dict[str, Any], name: str, word: str
 ) -> list[Problem]:
     """Problems unless every deploying step is stopped for every wrong value and one can run for the word."""
-    unknown = {n: Unknown(f"inputs.{n} is typed at dispatch") for n in inputs}
+    unknown = workflow.typed_inputs()
     for wrong in wrong_values(word):
         run = Run(workflow, {**unknown, name: wrong}, workflow.deploy_rule)
         leaks = [(job_id, run.first_deploy(job_id)) for job_id in deploying]

@@ -209,6 +209,8 @@ class _Lexer:
             elif char == "#":
                 while self.position < len(self.text) and self.peek() != "\n":
                     self.position += 1
+            elif self.after_regex_operator():
+                self.tokens.append(self.word(regex=True))  # [[ x =~ ^(a|b)$ ]]: ( ) | belong to the pattern
             elif self.operator_here():
                 pass
             else:
@@ -217,6 +219,10 @@ class _Lexer:
             self.read_heredocs()
         self.tokens.append(Token("end", "", self.line))
         return self.tokens
+
+    def after_regex_operator(self) -> bool:
+        last = self.tokens[-1] if self.tokens else None
+        return last is not None and last.kind == "word" and last.word is not None and last.word.plain == "=~"
 
     def operator_here(self) -> bool:
         for operator in OPERATORS:
@@ -259,7 +265,7 @@ class _Lexer:
             self.heredocs[number] = ("".join(f"{line}\n" for line in lines), expand)
         self.pending = []
 
-    def word(self) -> Token:
+    def word(self, regex: bool = False) -> Token:
         start, line = self.position, self.line
         parts: list[Part] = []
         literal: list[str] = []
@@ -271,7 +277,7 @@ class _Lexer:
 
         while self.position < len(self.text):
             char = self.peek()
-            if char in " \t\r\n" or char in ";&|()<>":
+            if char in " \t\r\n" or (char in ";&|()<>" and not regex):
                 break
             if char == "\\":
                 following = self.peek(1)

@@ -258,10 +258,19 @@ class Workflow:
                 self._scripts[text] = error if isinstance(error, ShellSyntaxError) else ShellSyntaxError(str(error), 1)
         return self._scripts[text]
 
+    def typed_inputs(self) -> dict[str, Any]:
+        """Every input as what someone may type: unknown (a `choice` of one option is that option)."""
+        found: dict[str, Any] = {}
+        for name, body in self.dispatch_inputs().items():
+            options = body.get("options")
+            single = body.get("type") == "choice" and isinstance(options, list) and len(options) == 1
+            found[name] = options[0] if single else Unknown(f"inputs.{name} is typed at dispatch")
+        return found
+
     def default_inputs(self) -> dict[str, Any]:
         """Each input's default when it has one; otherwise what someone types, unknown."""
         return {
-            name: body["default"] if "default" in body else Unknown(f"inputs.{name} (typed at dispatch)")
+            name: body["default"] if "default" in body else Unknown(f"inputs.{name} is typed at dispatch")
             for name, body in self.dispatch_inputs().items()
         }
 
@@ -278,7 +287,7 @@ class Workflow:
     def job_deploys(self, job_id: str, rule: DeployRule) -> bool:
         if "uses" in self.jobs[job_id]:
             return True  # a reusable workflow: what it does is not in this file
-        run = Run(self, self.default_inputs(), rule)
+        run = Run(self, self.typed_inputs(), rule)
         return any(run.step_deploys(step) for step in self.steps(job_id))
 
 
