@@ -1145,3 +1145,15 @@ def test_a_breakage_in_the_fixture_s_own_style_fails_its_criterion_and_nothing_e
         assert all(after[k].status == "skipped" for k in gone)
         changed -= gone
     assert changed == must_fail, {k: after[k].message for k in changed ^ must_fail}
+
+
+def test_each_python_file_is_parsed_once_however_many_checks_read_it(fleets: dict[str, Path], platform) -> None:
+    from conformance.evidence.python_source import parse_counts
+
+    evidence = FleetEvidence(fleets["requirement_fleet_a"], platform, {"terraform": "off"})
+    for case in plan_cases(platform, CRITERIA, ENVS):
+        run_case(case, evidence)
+    counts = parse_counts(evidence)
+    assert counts and max(counts.values()) == 1
+    assert "2_1_bbws_product_infrastructure/scripts/validate_infrastructure.py" in counts
+    assert "2_1_bbws_get_product/src/handler.py" in counts

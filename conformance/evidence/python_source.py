@@ -8,6 +8,7 @@ parse is a `PythonFailure` naming its line, which the check reports as it is.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass
 
 from conformance.evidence.fleet import FleetEvidence
@@ -29,6 +30,15 @@ def parse_python(text: str, file: str) -> ast.Module | PythonFailure:
         return PythonFailure(file, 0, str(error).splitlines()[0] if str(error) else type(error).__name__)
 
 
+PARSES = ("python", "parse counts")
+
+
+def parse_counts(evidence: FleetEvidence) -> Counter[str]:
+    """How often each Python file was parsed this session (kept apart from the HCL and YAML counts,
+    which the benchmarks' parse floor mirrors)."""
+    return evidence.scratch.setdefault(PARSES, Counter())
+
+
 def python_module(evidence: FleetEvidence, repo: str, relative: str) -> ast.Module | PythonFailure | None:
     """The file's tree, where it fails to parse, or None when it is not there."""
     key = ("python", repo, relative)
@@ -37,7 +47,7 @@ def python_module(evidence: FleetEvidence, repo: str, relative: str) -> ast.Modu
         if text is None:
             evidence.scratch[key] = None
         else:
-            evidence.parse_counts[f"{repo}/{relative}"] += 1
+            parse_counts(evidence)[f"{repo}/{relative}"] += 1
             evidence.scratch[key] = parse_python(text, f"{repo}/{relative}")
     return evidence.scratch[key]
 
