@@ -689,3 +689,108 @@ def test_deploying_commands_are_told_from_reads() -> None:
     ]
     assert all(deploying_command(words) for words in deploying)
     assert not any(deploying_command(words) for words in reading)
+
+
+# -- a local reusable workflow: its jobs are judged as the caller's ---------------------------------
+
+CALLED = """\
+name: deploy (reusable)
+on:
+  workflow_call:
+    inputs:
+      environment:
+        type: string
+        required: true
+      account:
+        type: string
+        required: true
+      region:
+        type: string
+        default: eu-west-1
+permissions:
+  id-token: write
+  contents: read
+env:
+  TF_IN_AUTOMATION: "true"
+jobs:
+  apply:
+    runs-on: ubuntu-latest
+    environment: ${{ inputs.environment }}
+    defaults:
+      run:
+        working-directory: terraform
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::${{ inputs.account }}:role/deployer
+          aws-region: ${{ inputs.region }}
+      - run: terraform init -backend-config=environments/${{ inputs.environment }}.hcl
+      - name: Terraform apply
+        run: terraform apply -auto-approve
+"""
+SIT_FILE = 'bucket = "bbws-terraform-state-sit"\nkey = "2_1_bbws_product_infrastructure/terraform.tfstate"\n'
+SIT_FILES = {
+    ".github/workflows/deploy.yml": CALLED,
+    **PARTIAL_BACKEND,
+    "terraform/environments/sit.hcl": SIT_FILE + "use_lockfile = true\n",
+}
+
+
+def caller(env: str, inputs: str = "", jobs: str = "", with_: str = "") -> str:
+    account = {"sit": "815856636111", "prod": "093646564004"}[env]
+    return header(env, inputs) + (
+        f"{jobs}  deploy:\n    uses: ./.github/workflows/deploy.yml\n"
+        f"    with:\n      environment: {env}\n      account: '{account}'\n{with_}"
+    )
+
+
+@pytest.mark.parametrize(
+    "criterion", ["WF-APPROVAL", "WF-OIDC", "REPO-BACKEND-S3", "REPO-BACKEND-LOCK", "REPO-BACKEND-KEY"]
+)
+def test_a_reusable_workflow_s_jobs_are_judged_with_the_caller_s_inputs(
+    criterion: str, tmp_path: Path, platform: Platform
+) -> None:
+    assert judge(tmp_path, platform, criterion, "sit", caller("sit"), SIT_FILES) == []
+
+
+def test_a_confirm_job_the_reusable_call_needs_guards_its_deploy(tmp_path: Path, platform: Platform) -> None:
+    confirm = confirm_job('[ "$CONFIRM" = deploy-prod ] || exit 1')
+    guarded = caller("prod", CONFIRM_INPUT, confirm).replace("    uses:", "    needs: confirm\n    uses:")
+    assert judge(tmp_path, platform, "WF-CONFIRM", "prod", guarded, {".github/workflows/deploy.yml": CALLED}) == []
+    ungated = caller("prod", CONFIRM_INPUT, confirm)
+    assert judge(tmp_path / "2", platform, "WF-CONFIRM", "prod", ungated, {".github/workflows/deploy.yml": CALLED}) == [
+        f"{REPO}/.github/workflows/deploy.yml:32: WF-CONFIRM: jobs.deploy/apply: expected nothing that deploys to run "
+        "unless confirm reads 'deploy-prod', found step 'Terraform apply' (line 32) runs when it reads ''"
+    ]
+
+
+def test_a_reusable_workflow_called_with_another_environment_is_not_gated(tmp_path: Path, platform: Platform) -> None:
+    workflow = caller("sit").replace("environment: sit", "environment: staging")
+    assert judge(tmp_path, platform, "WF-APPROVAL", "sit", workflow, SIT_FILES) == [
+        f"{REPO}/.github/workflows/deploy.yml:22: WF-APPROVAL: jobs.deploy/apply.environment: expected 'sit' "
+        "(on the job or on a job it needs), found 'staging': step 'Terraform apply' (line 32) runs without approval"
+    ]
+
+
+def test_a_caller_that_withholds_id_token_fails_the_called_job(tmp_path: Path, platform: Platform) -> None:
+    workflow = caller("sit").replace(
+        "permissions:\n  id-token: write\n  contents: read\n", "permissions:\n  contents: read\n"
+    )
+    assert judge(tmp_path, platform, "WF-OIDC", "sit", workflow, SIT_FILES) == [
+        f"{REPO}/.github/workflows/deploy-sit.yml:4: WF-OIDC: jobs.deploy/apply.permissions: expected id-token: write, "
+        'found {"contents": "read"}'
+    ]
+
+
+def test_a_reusable_workflow_that_cannot_be_read_fails_instead_of_passing(tmp_path: Path, platform: Platform) -> None:
+    workflow = caller("sit").replace("./.github/workflows/deploy.yml", "bbws/shared/.github/workflows/deploy.yml@v1")
+    oidc = judge(tmp_path, platform, "WF-OIDC", "sit", workflow, SIT_FILES)
+    assert oidc == [
+        f"{REPO}/.github/workflows/deploy-sit.yml:1: WF-OIDC: expected a step using "
+        "aws-actions/configure-aws-credentials@<ref> (OIDC), found none"
+    ]
+    approval = judge(tmp_path / "2", platform, "WF-APPROVAL", "sit", workflow, SIT_FILES)
+    assert approval == [
+        f"{REPO}/.github/workflows/deploy-sit.yml:8: WF-APPROVAL: jobs.deploy.environment: expected 'sit' (on the job "
+        "or on a job it needs), found none: the reusable workflow of jobs.deploy runs without approval"
+    ]

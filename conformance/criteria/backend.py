@@ -27,7 +27,7 @@ from conformance.evidence.github_expressions import Unknown, resolve, to_text
 from conformance.evidence.hcl import Block, Body, ParseFailure
 from conformance.evidence.shell_run import Start, Value, commands
 from conformance.evidence.shell_syntax import Script
-from conformance.evidence.workflow_run import TERRAFORMS, Run, Step, Workflow, shell_of
+from conformance.evidence.workflow_run import TERRAFORMS, Run, Step, Workflow
 
 BACKEND_FILE_SUFFIXES = (".hcl", ".tfbackend")
 MODULE_FOLDER = "terraform"
@@ -89,8 +89,8 @@ def take_attributes(body: Body, where: str, into: dict[str, Setting]) -> None:
 
 
 def working_directory(run: Run, step: Step) -> Value:
-    workflow = run.workflow
-    for level in (step.data, *_defaults(workflow.jobs[step.job]), *_defaults(workflow.data)):
+    job = run.workflow.jobs[step.job]
+    for level in (step.data, *_defaults(job.data), *_defaults(job.file.data)):
         if isinstance(level, dict) and "working-directory" in level:
             value = resolve(level["working-directory"], run.evaluator(step.job, step))
             return value if isinstance(value, Unknown) else posixpath.normpath(to_text(value))
@@ -111,14 +111,15 @@ def _join(*parts: Value) -> Value:
 
 
 def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
-    if "run" not in step.data or shell_of(step.data, workflow.jobs[step.job], workflow.data)[0] != "sh":
+    if "run" not in step.data or run.shell(step)[0] != "sh":
         return []
     text, markers = run.run_text(step)
     script = workflow.script(text)
-    first_line = workflow.file.text_line("jobs", step.job, "steps", step.index, "run")
+    job = workflow.jobs[step.job]
+    file, first_line = job.file.file, job.text_line("steps", step.index, "run")
     if not isinstance(script, Script):
         if re.search(r"\bterraform\b.*\binit\b", text):
-            where = f"{workflow.file.file}:{first_line + script.line - 1}"
+            where = f"{file}:{first_line + script.line - 1}"
             raise Stop(Problem(where, f"cannot read the terraform init of this step: {script}"))
         return []
     base = working_directory(run, step)
@@ -155,10 +156,10 @@ def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
             else:
                 position += 1
                 continue
-            flags.append((word, f"{workflow.file.file}:{first_line + line - 1}"))
+            flags.append((word, f"{file}:{first_line + line - 1}"))
             position += 1
         directory = _join(base, command.directory, chdir)
-        found.append(Init(f"{workflow.file.file}:{first_line + command.line - 1}", directory, flags))
+        found.append(Init(f"{file}:{first_line + command.line - 1}", directory, flags))
     return found
 
 

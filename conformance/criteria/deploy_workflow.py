@@ -11,26 +11,38 @@ from conformance.core import Problem, Stop, expected
 from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
 from conformance.evidence.github_expressions import Unknown
 from conformance.evidence.workflow_run import Workflow
-from conformance.evidence.workflow_yaml import load_workflow
+from conformance.evidence.workflow_yaml import WorkflowFile, load_workflow
 
 
 def workflow_path(env: str) -> str:
     return f".github/workflows/deploy-{env}.yml"
 
 
-def read(view: RepoView, evidence: FleetEvidence) -> Workflow | YamlFailure | None:
-    """The env's workflow, a parse failure, or None when the file is not there."""
-    assert view.env is not None
-    relative = workflow_path(view.env)
-    key = ("workflow", view.name, relative)
+def workflow_file(view: RepoView, evidence: FleetEvidence, relative: str) -> WorkflowFile | YamlFailure | None:
+    """One workflow file of the repository, parsed once per session."""
+    key = ("workflow file", view.name, relative)
     if key not in evidence.scratch:
         text = evidence.text(view.name, relative)
         if text is None:
             evidence.scratch[key] = None
         else:
             evidence.parse_counts[f"{view.name}/{relative}"] += 1
-            loaded = load_workflow(text, view.where(relative))
-            evidence.scratch[key] = loaded if isinstance(loaded, YamlFailure) else Workflow(loaded)
+            evidence.scratch[key] = load_workflow(text, view.where(relative))
+    return evidence.scratch[key]
+
+
+def read(view: RepoView, evidence: FleetEvidence) -> Workflow | YamlFailure | None:
+    """The env's workflow (with the local reusable workflows it calls), a parse failure, or None when missing."""
+    assert view.env is not None
+    key = ("workflow", view.name, view.env)
+    if key not in evidence.scratch:
+        found = workflow_file(view, evidence, workflow_path(view.env))
+
+        def called(relative: str) -> WorkflowFile | None:
+            loaded = workflow_file(view, evidence, relative)
+            return loaded if isinstance(loaded, WorkflowFile) else None
+
+        evidence.scratch[key] = Workflow(found, called) if isinstance(found, WorkflowFile) else found
     return evidence.scratch[key]
 
 

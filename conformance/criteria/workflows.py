@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from importlib import resources
 from typing import Any
 
@@ -63,38 +64,73 @@ def resolved_setting(run: Run, step: Step, name: str) -> Any:
 def oidc(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     workflow = load(view, evidence)
     spec = view.platform.environments[view.env or ""]
-    file = workflow.file
     steps = credential_steps(workflow)
     if not steps:
-        return [Problem(file.where(), expected(f"a step using {CREDENTIALS_ACTION}<ref> (OIDC)", "none"))]
+        return [Problem(workflow.file.where(), expected(f"a step using {CREDENTIALS_ACTION}<ref> (OIDC)", "none"))]
     problems = []
     assuming = {step.job for step in steps}
     for job_id in workflow.deploying_jobs():
-        if job_id not in assuming and "uses" not in workflow.jobs[job_id]:
+        if job_id in workflow.unread:
+            problems.append(Problem(workflow.jobs[job_id].where("uses"), f"jobs.{job_id}: {workflow.unread[job_id]}"))
+        elif job_id not in assuming:
             problems.append(
                 Problem(
-                    file.where("jobs", job_id),
+                    workflow.jobs[job_id].where(),
                     f"jobs.{job_id}: {expected(f'a role assumed through {CREDENTIALS_ACTION}<ref>', 'none')}",
                 )
             )
+    problems += stored_keys(workflow)
     run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
-    for level, path in [(workflow.data, ()), *((workflow.jobs[j], ("jobs", j)) for j in workflow.jobs)]:
-        stored = [name for name in STORED_KEY_VARIABLES if isinstance(level.get("env"), dict) and name in level["env"]]
-        if stored:
-            problems.append(Problem(file.where(*path, "env", stored[0]), expected("OIDC (no stored keys)", stored[0])))
     for step in steps:
         problems += step_oidc(workflow, run, step, spec.account_id, spec.region)
     return problems
 
 
+def stored_keys(workflow: Workflow) -> list[Problem]:
+    """AWS keys in an `env:` at any level (workflow, called workflow, job, step), at the key's line."""
+    places: list[tuple[Any, Callable[[str], str]]] = []
+    files = {id(job.file): job.file for job in workflow.jobs.values()}
+    places += [(file.data.get("env"), partial(file.where, "env")) for file in files.values()]
+    for job_id, job in workflow.jobs.items():
+        places.append((job.data.get("env"), partial(job.where, "env")))
+        places += [
+            (step.data.get("env"), partial(job.where, "steps", step.index, "env")) for step in workflow.steps(job_id)
+        ]
+    return [
+        Problem(where(name), expected("OIDC (no stored keys)", name))
+        for env, where in places
+        if isinstance(env, dict)
+        for name in STORED_KEY_VARIABLES
+        if name in env
+    ]
+
+
+def effective_permissions(workflow: Workflow, job_id: str) -> list[tuple[Any, str]]:
+    """(permissions, where) from the job outwards: the job's or its file's, then the calling job's, and so on.
+
+    A called workflow's token can only narrow its caller's, so every level written must grant id-token.
+    """
+    levels = []
+    current: str | None = job_id
+    while current is not None:
+        job = workflow.jobs[current]
+        if "permissions" in job.data:
+            levels.append((job.data["permissions"], job.where("permissions")))
+        elif "permissions" in job.file.data:
+            levels.append((job.file.data["permissions"], job.file.where("permissions")))
+        current = job.parent
+    return levels
+
+
 def step_oidc(workflow: Workflow, run: Run, step: Step, account: str, region: str) -> list[Problem]:
-    file, job_id = workflow.file, step.job
-    at = ("jobs", job_id, "steps", step.index)
-    problems = []
+    job_id = step.job
     job = workflow.jobs[job_id]
-    permissions = job.get("permissions", workflow.data.get("permissions"))
-    if not grants_id_token(permissions):
-        where = file.where("jobs", job_id, "permissions") if "permissions" in job else file.where("permissions")
+    at = ("steps", step.index)
+    problems = []
+    levels = effective_permissions(workflow, job_id)
+    refusing = next(((p, w) for p, w in levels if not grants_id_token(p)), None)
+    if refusing is not None or not levels:
+        permissions, where = refusing or (None, job.where())
         problems.append(
             Problem(where, f"jobs.{job_id}.permissions: {expected('id-token: write', json.dumps(permissions))}")
         )
@@ -102,12 +138,10 @@ def step_oidc(workflow: Workflow, run: Run, step: Step, account: str, region: st
     stored = [key for key in STORED_KEYS if key in settings]
     if stored:
         problems.append(
-            Problem(
-                file.where(*at, "with", stored[0]), f"jobs.{job_id}: {expected('OIDC (no stored keys)', stored[0])}"
-            )
+            Problem(job.where(*at, "with", stored[0]), f"jobs.{job_id}: {expected('OIDC (no stored keys)', stored[0])}")
         )
     raw, role = resolved_setting(run, step, "role-to-assume")
-    where = file.where(*at, "with", "role-to-assume")
+    where = job.where(*at, "with", "role-to-assume")
     if isinstance(role, Unknown):
         problems.append(Problem(where, f"jobs.{job_id} role-to-assume: {cannot_resolve(raw, role)}"))
     else:
@@ -118,7 +152,7 @@ def step_oidc(workflow: Workflow, run: Run, step: Step, account: str, region: st
                 Problem(where, f"jobs.{job_id} role-to-assume: {expected(f'a role in account {account}', found)}")
             )
     raw, found_region = resolved_setting(run, step, "aws-region")
-    where = file.where(*at, "with", "aws-region")
+    where = job.where(*at, "with", "aws-region")
     if isinstance(found_region, Unknown):
         problems.append(Problem(where, f"jobs.{job_id} aws-region: {cannot_resolve(raw, found_region)}"))
     elif found_region != region:
@@ -134,7 +168,7 @@ def deploy_role(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     problems = []
     for step in credential_steps(workflow):
         raw, role = resolved_setting(run, step, "role-to-assume")
-        where = workflow.file.where("jobs", step.job, "steps", step.index, "with", "role-to-assume")
+        where = workflow.jobs[step.job].where("steps", step.index, "with", "role-to-assume")
         if isinstance(role, Unknown):
             problems.append(Problem(where, f"jobs.{step.job} role-to-assume: {cannot_resolve(raw, role)}"))
         elif role != wanted:
@@ -147,7 +181,7 @@ def deploy_role(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 
 def environment_name(run: Run, job_id: str) -> Any:
     """The job's environment (`environment: sit` or `{name: sit}`), its `${{ }}` evaluated."""
-    environment = run.workflow.jobs[job_id].get("environment")
+    environment = run.workflow.jobs[job_id].data.get("environment")
     name = environment.get("name") if isinstance(environment, dict) else environment
     return resolve(name, Evaluator(run.contexts(job_id, None))) if name is not None else None
 
@@ -171,17 +205,13 @@ def gate_problems(workflow: Workflow, wanted: str) -> list[Problem]:
         if index is None:
             continue
         found = names[job_id]
-        job = workflow.jobs[job_id]
+        job = workflow.jobs[job_id].data
         if isinstance(found, Unknown):
             environment = job.get("environment")
             shown = cannot_resolve(environment.get("name") if isinstance(environment, dict) else environment, found)
         else:
             shown = "none" if found is None else repr(found)
-        where = (
-            workflow.file.where("jobs", job_id, "environment")
-            if "environment" in job
-            else workflow.file.where("jobs", job_id)
-        )
+        where = workflow.jobs[job_id].where("environment") if "environment" in job else workflow.jobs[job_id].where()
         problems.append(
             Problem(
                 where,
@@ -196,7 +226,7 @@ def deploy_label(workflow: Workflow, job_id: str, index: int) -> str:
     if index < 0:
         return f"the reusable workflow of jobs.{job_id}"
     step = workflow.steps(job_id)[index] if index < len(workflow.steps(job_id)) else None
-    return f"step {step.label!r} (line {workflow.file.line('jobs', job_id, 'steps', index)})" if step else "a step"
+    return f"step {step.label!r} (line {workflow.jobs[job_id].line('steps', index)})" if step else "a step"
 
 
 def deploying_jobs_or_stop(workflow: Workflow) -> list[str]:
@@ -263,9 +293,7 @@ def guard_problems(
             wanted = f"nothing that deploys to run unless {name} reads {word!r}"
             return [
                 Problem(
-                    workflow.file.where("jobs", job_id, "steps", index)
-                    if index >= 0
-                    else workflow.file.where("jobs", job_id),
+                    workflow.jobs[job_id].where("steps", index) if index >= 0 else workflow.jobs[job_id].where(),
                     f"jobs.{job_id}: "
                     + expected(wanted, f"{deploy_label(workflow, job_id, index)} runs when it reads {wrong!r}"),
                 )
@@ -275,7 +303,7 @@ def guard_problems(
     if all(run.first_deploy(job_id) is None for job_id in deploying):
         return [
             Problem(
-                workflow.file.where("jobs", deploying[0]),
+                workflow.jobs[deploying[0]].where(),
                 f"jobs.{deploying[0]}: {expected(f'the deploy to run when {name} reads {word!r}', 'it never does')}",
             )
         ]
@@ -309,7 +337,7 @@ def pinned(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     workflow = load(view, evidence)
     return [
         Problem(
-            workflow.file.where("jobs", step.job, "steps", step.index, "uses"),
+            workflow.jobs[step.job].where("steps", step.index, "uses"),
             f"jobs.{step.job}: {expected('an action pinned to a full commit SHA', step.data['uses'])}",
         )
         for job_id in workflow.jobs

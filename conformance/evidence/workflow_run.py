@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -210,17 +210,71 @@ def _default(level: Mapping[str, Any], key: str) -> Any:
     return run.get(key) if isinstance(run, dict) else None
 
 
-class Workflow:
-    """One workflow file's jobs and steps, and what in it deploys."""
+Loader = Callable[[str], "WorkflowFile | None"]
+LOCAL_WORKFLOW = re.compile(r"^\./(\.github/workflows/[\w.-]+\.ya?ml)$")
+MAX_CALL_DEPTH = 4  # GitHub allows four levels of nested reusable workflows
 
-    def __init__(self, file: WorkflowFile) -> None:
+
+@dataclass(frozen=True)
+class Job:
+    """A job as a run has it: written in `file` under `jobs.<key>`; a reusable workflow's job has the
+    calling job as `parent` and is named `<caller>/<key>`."""
+
+    id: str
+    key: str
+    data: Mapping[str, Any]
+    file: WorkflowFile
+    prefix: str = ""  # the ids of its siblings start with it
+    parent: str | None = None
+    calls: bool = False  # a job whose `uses:` workflow was read: its jobs follow it
+
+    def where(self, *path: str | int) -> str:
+        return self.file.where("jobs", self.key, *path)
+
+    def line(self, *path: str | int) -> int:
+        return self.file.line("jobs", self.key, *path)
+
+    def text_line(self, *path: str | int) -> int:
+        return self.file.text_line("jobs", self.key, *path)
+
+
+def _jobs_of(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    jobs = data.get("jobs")
+    return {str(k): v for k, v in jobs.items() if isinstance(v, dict)} if isinstance(jobs, dict) else {}
+
+
+def call_inputs(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    on = data.get("on")
+    call = on.get("workflow_call") if isinstance(on, dict) else None
+    inputs = call.get("inputs") if isinstance(call, dict) else None
+    return {str(k): v if isinstance(v, dict) else {} for k, v in inputs.items()} if isinstance(inputs, dict) else {}
+
+
+class Workflow:
+    """One workflow's jobs and steps (with the jobs of the local reusable workflows it calls), and what deploys."""
+
+    def __init__(self, file: WorkflowFile, load: Loader | None = None) -> None:
         self.file = file
         self.data = file.data
-        jobs = self.data.get("jobs")
-        self.jobs: dict[str, dict[str, Any]] = (
-            {str(k): v for k, v in jobs.items() if isinstance(v, dict)} if isinstance(jobs, dict) else {}
-        )
+        self.load = load
+        self.jobs: dict[str, Job] = {}
+        self.unread: dict[str, str] = {}  # job id -> why its reusable workflow cannot be read
         self._scripts: dict[str, Script | ShellSyntaxError] = {}
+        self._add_jobs(file, "", None, 0)
+
+    def _add_jobs(self, file: WorkflowFile, prefix: str, parent: str | None, depth: int) -> None:
+        for key, data in _jobs_of(file.data).items():
+            job_id = f"{prefix}{key}"
+            uses = data.get("uses")
+            called = None
+            if isinstance(uses, str):
+                local = LOCAL_WORKFLOW.match(uses)
+                called = self.load(local.group(1)) if local and self.load and depth < MAX_CALL_DEPTH else None
+                if called is None:
+                    self.unread[job_id] = f"the reusable workflow {uses} cannot be read here"
+            self.jobs[job_id] = Job(job_id, key, data, file, prefix, parent, calls=called is not None)
+            if called is not None:
+                self._add_jobs(called, f"{job_id}/", job_id, depth + 1)
 
     def triggers(self) -> dict[str, Any]:
         on = self.data.get("on")
@@ -238,17 +292,22 @@ class Workflow:
         return {str(name): body if isinstance(body, dict) else {} for name, body in inputs.items()}
 
     def steps(self, job_id: str) -> list[Step]:
-        steps = self.jobs[job_id].get("steps")
+        steps = self.jobs[job_id].data.get("steps")
         return (
             [Step(job_id, i, s) for i, s in enumerate(steps) if isinstance(s, dict)] if isinstance(steps, list) else []
         )
 
     def needs(self, job_id: str) -> list[str]:
-        needs = self.jobs[job_id].get("needs") or []
-        return [str(n) for n in ([needs] if isinstance(needs, str) else needs if isinstance(needs, list) else [])]
+        job = self.jobs[job_id]
+        needs = job.data.get("needs") or []
+        names = [needs] if isinstance(needs, str) else needs if isinstance(needs, list) else []
+        return [f"{job.prefix}{n}" for n in names]
+
+    def children(self, job_id: str) -> list[str]:
+        return [j for j, job in self.jobs.items() if job.parent == job_id]
 
     def step_where(self, step: Step) -> str:
-        return self.file.where("jobs", step.job, "steps", step.index)
+        return self.jobs[step.job].where("steps", step.index)
 
     def script(self, text: str) -> Script | ShellSyntaxError:
         if text not in self._scripts:
@@ -285,8 +344,10 @@ class Workflow:
         return [job_id for job_id in self.jobs if self.job_deploys(job_id, self.deploy_rule)]
 
     def job_deploys(self, job_id: str, rule: DeployRule) -> bool:
-        if "uses" in self.jobs[job_id]:
-            return True  # a reusable workflow: what it does is not in this file
+        if job_id in self.unread:
+            return True  # a reusable workflow this run cannot read: it may deploy
+        if self.jobs[job_id].calls:
+            return False  # its jobs are judged themselves
         run = Run(self, self.typed_inputs(), rule)
         return any(run.step_deploys(step) for step in self.steps(job_id))
 
@@ -301,24 +362,51 @@ class Run:
     blocked: frozenset[str] = frozenset()  # jobs that never start (an approval nobody gives): they fail
     _env: dict[tuple[str | None, int | None], dict[str, Value]] = field(default_factory=dict)
     _outcomes: dict[str, set[JobOutcome]] = field(default_factory=dict)
+    _inputs: dict[str | None, dict[str, Any]] = field(default_factory=dict)
+    _starts: dict[str, set[bool]] = field(default_factory=dict)
 
     # -- contexts --------------------------------------------------------------------------------
 
-    def contexts(self, job_id: str | None, env: Mapping[str, Value] | None) -> dict[str, Any]:
+    def inputs_of(self, caller: str | None) -> dict[str, Any]:
+        """The `inputs` context: the dispatch's, or in a called workflow its caller's `with:` over its defaults."""
+        if caller not in self._inputs:
+            if caller is None:
+                self._inputs[None] = dict(self.inputs)
+            else:
+                job = self.workflow.jobs[caller]
+                evaluator = Evaluator(self.contexts_for(job.parent, caller, None))
+                given = job.data.get("with") if isinstance(job.data.get("with"), dict) else {}
+                called = (
+                    self.workflow.jobs[self.workflow.children(caller)[0]].file
+                    if self.workflow.children(caller)
+                    else None
+                )
+                declared = call_inputs(called.data) if called else {}
+                values: dict[str, Any] = {name: body.get("default") for name, body in declared.items()}
+                for name, value in given.items():
+                    values[str(name)] = resolve(value, evaluator)
+                self._inputs[caller] = values
+        return self._inputs[caller]
+
+    def contexts_for(self, caller: str | None, job_id: str | None, env: Mapping[str, Value] | None) -> dict[str, Any]:
         event_inputs = {k: v if isinstance(v, Unknown) else to_text(v) for k, v in self.inputs.items()}
         triggers = list(self.workflow.triggers())
         github: dict[str, Any] = {"event": Partial("github.event", {"inputs": event_inputs})}
         if len(triggers) == 1:
             github["event_name"] = triggers[0]
-        contexts: dict[str, Any] = {"inputs": dict(self.inputs), "github": Partial("github", github)}
+        contexts: dict[str, Any] = {"inputs": self.inputs_of(caller), "github": Partial("github", github)}
         if env is not None:
             contexts["env"] = dict(env)
         if job_id is not None:
             contexts["matrix"] = Partial("matrix", self.matrix(job_id))
         return contexts
 
+    def contexts(self, job_id: str | None, env: Mapping[str, Value] | None) -> dict[str, Any]:
+        caller = self.workflow.jobs[job_id].parent if job_id is not None else None
+        return self.contexts_for(caller, job_id, env)
+
     def matrix(self, job_id: str) -> dict[str, Any]:
-        strategy = self.workflow.jobs[job_id].get("strategy")
+        strategy = self.workflow.jobs[job_id].data.get("strategy")
         matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
         known: dict[str, Any] = {}
         if isinstance(matrix, dict):
@@ -328,17 +416,22 @@ class Run:
         return known
 
     def env(self, job_id: str | None = None, step: Step | None = None) -> dict[str, Value]:
-        """The environment at a level: workflow < job < step, each value's `${{ }}` evaluated."""
+        """The environment at a level: workflow < job < step, each value's `${{ }}` evaluated.
+
+        A called workflow has its own workflow-level env (the caller's does not reach it)."""
         key = (job_id, step.index if step else None)
         if key in self._env:
             return self._env[key]
         if step is not None:
-            base, level, context_env = self.env(job_id), step.data, self.env(job_id)
+            base, level = self.env(job_id), step.data
+            evaluator = Evaluator(self.contexts(job_id, base))
         elif job_id is not None:
-            base, level, context_env = self.env(), self.workflow.jobs[job_id], self.env()
+            job = self.workflow.jobs[job_id]
+            base, level = self.file_env(job), job.data
+            evaluator = Evaluator(self.contexts(job_id, base))
         else:
-            base, level, context_env = {}, self.workflow.data, None
-        evaluator = Evaluator(self.contexts(job_id, context_env))
+            base, level = {}, self.workflow.data
+            evaluator = Evaluator(self.contexts_for(None, None, None))
         merged = dict(base)
         declared = level.get("env")
         if isinstance(declared, dict):
@@ -348,11 +441,30 @@ class Run:
         self._env[key] = merged
         return merged
 
+    def file_env(self, job: Job) -> dict[str, Value]:
+        if job.parent is None:
+            return self.env()
+        key = (f"{job.parent}/", None)
+        if key not in self._env:
+            evaluator = Evaluator(self.contexts_for(job.parent, None, None))
+            declared = job.file.data.get("env")
+            merged: dict[str, Value] = {}
+            if isinstance(declared, dict):
+                for name, value in declared.items():
+                    resolved = resolve(value, evaluator)
+                    merged[str(name)] = resolved if isinstance(resolved, Unknown) else to_text(resolved)
+            self._env[key] = merged
+        return self._env[key]
+
     def evaluator(self, job_id: str, step: Step | None = None, status: Status | None = None) -> Evaluator:
         """For a step's `with:`/`run:` (its own env), or a step's `if:` (the job's env) when step is None."""
         return Evaluator(self.contexts(job_id, self.env(job_id, step)), status)
 
     # -- steps -----------------------------------------------------------------------------------
+
+    def shell(self, step: Step) -> tuple[str, bool, bool]:
+        job = self.workflow.jobs[step.job]
+        return shell_of(step.data, job.data, job.file.data)
 
     def run_text(self, step: Step) -> tuple[str, list[Unknown]]:
         return substitute(str(step.data.get("run", "")), self.evaluator(step.job, step))
@@ -362,7 +474,7 @@ class Run:
         if "run" not in step.data:
             return self.rule.step(step.data)
         text, markers = self.run_text(step)
-        kind, _, _ = shell_of(step.data, self.workflow.jobs[step.job], self.workflow.data)
+        kind, _, _ = self.shell(step)
         if kind == "python":
             return False
         script = self.workflow.script(text) if kind == "sh" else None
@@ -377,7 +489,7 @@ class Run:
             return {Ending(0, deployed), Ending(1, deployed)}
         text, markers = self.run_text(step)
         env = self.env(step.job, step)
-        kind, errexit, pipefail = shell_of(step.data, self.workflow.jobs[step.job], self.workflow.data)
+        kind, errexit, pipefail = self.shell(step)
         if kind == "python":
             return {Ending(status, False) for status in exit_statuses(text, env)}
         script = self.workflow.script(text) if kind == "sh" else None
@@ -388,6 +500,28 @@ class Run:
 
     # -- jobs ------------------------------------------------------------------------------------
 
+    def starts(self, job_id: str) -> set[tuple[bool, bool]]:
+        """(starts, a job before it failed) for each way its needs and `if:` can go."""
+        found: set[tuple[bool, bool]] = set()
+        job = self.workflow.jobs[job_id]
+        parents = self.starts(job.parent) if job.parent is not None else {(True, False)}
+        needed = [{(o.result, o.chain_failed) for o in self.outcomes(n)} for n in self.workflow.needs(job_id)]
+        for parent_starts, parent_failed in parents:
+            if not parent_starts:
+                found.add((False, parent_failed))
+                continue
+            for combination in itertools.product(*needed) if needed else [()]:
+                success = all(result == "success" for result, _ in combination)
+                failed = parent_failed or any(chain for _, chain in combination)
+                decision = truthy(
+                    condition(job.data.get("if", "success()"), self.job_evaluator(job_id, Status(success, failed)))
+                )
+                if decision is not True:
+                    found.add((False, failed))
+                if decision is not False:
+                    found.add((True, failed))
+        return found
+
     def outcomes(self, job_id: str) -> set[JobOutcome]:
         if job_id in self._outcomes:
             return self._outcomes[job_id]
@@ -395,31 +529,36 @@ class Run:
         if job_id not in self.workflow.jobs or job_id in self.blocked:
             return self._outcomes[job_id]
         job = self.workflow.jobs[job_id]
-        needed = [{(o.result, o.chain_failed) for o in self.outcomes(n)} for n in self.workflow.needs(job_id)]
         found: set[JobOutcome] = set()
-        for combination in itertools.product(*needed) if needed else [()]:
-            success = all(result == "success" for result, _ in combination)
-            failed = any(chain for _, chain in combination)
-            decision = truthy(condition(job.get("if", "success()"), self.job_evaluator(Status(success, failed))))
-            if decision is not True:
+        for started, failed in self.starts(job_id):
+            if not started:
                 found.add(JobOutcome("skipped", None, failed))
-            if decision is not False:
+            elif job.calls:
+                found |= self.called(job_id, failed)
+            else:
                 found |= self.run_job(job_id, failed)
-        ignored = truthy(resolve(job.get("continue-on-error", False), self.job_evaluator(Status())))
+        ignored = truthy(resolve(job.data.get("continue-on-error", False), self.job_evaluator(job_id, Status())))
         if ignored is not False:  # the job's failure does not fail the jobs after it
             forgiven = {JobOutcome("success", o.deployed_at, False) for o in found if o.result == "failure"}
             found = forgiven | ({o for o in found if o.result != "failure"} if ignored else found)
         self._outcomes[job_id] = found
         return found
 
-    def job_evaluator(self, status: Status) -> Evaluator:
-        contexts = self.contexts(None, None)
-        contexts.pop("env", None)  # jobs.<id>.if has no env context
+    def called(self, job_id: str, chain_failed: bool) -> set[JobOutcome]:
+        """A job calling a reusable workflow fails when one of that workflow's jobs fails."""
+        children = [{(o.result, o.chain_failed) for o in self.outcomes(c)} for c in self.workflow.children(job_id)]
+        found = set()
+        for combination in itertools.product(*children) if children else [()]:
+            failed = any(result == "failure" for result, _ in combination)
+            found.add(JobOutcome("failure" if failed else "success", None, chain_failed or failed))
+        return found
+
+    def job_evaluator(self, job_id: str, status: Status) -> Evaluator:
+        contexts = self.contexts(job_id, None)  # jobs.<id>.if has no env context
         return Evaluator(contexts, status)
 
     def run_job(self, job_id: str, chain_failed: bool) -> set[JobOutcome]:
-        job = self.workflow.jobs[job_id]
-        if "uses" in job:
+        if job_id in self.workflow.unread:
             return {JobOutcome("success", -1, chain_failed), JobOutcome("failure", -1, True)}
         paths: set[tuple[bool, int | None]] = {(False, None)}
         for step in self.workflow.steps(job_id):
