@@ -794,3 +794,15 @@ def test_a_reusable_workflow_that_cannot_be_read_fails_instead_of_passing(tmp_pa
         f"{REPO}/.github/workflows/deploy-sit.yml:8: WF-APPROVAL: jobs.deploy.environment: expected 'sit' (on the job "
         "or on a job it needs), found none: the reusable workflow of jobs.deploy runs without approval"
     ]
+
+
+def test_a_confirmation_prefilled_with_the_word_is_not_typed(tmp_path: Path, platform: Platform) -> None:
+    inputs = CONFIRM_INPUT + "    default: deploy-prod\n"
+    workflow = prod(deploy_job(condition_="inputs.confirm == 'deploy-prod'"), inputs=inputs)
+    assert "expected a required workflow_dispatch input (type string) for the typed confirmation, found none" in (
+        "\n".join(judge(tmp_path, platform, "WF-CONFIRM", "prod", workflow))
+    )
+    harmless = prod(
+        deploy_job(condition_="inputs.confirm == 'deploy-prod'"), inputs=CONFIRM_INPUT + "    default: ''\n"
+    )
+    assert judge(tmp_path / "2", platform, "WF-CONFIRM", "prod", harmless) == []

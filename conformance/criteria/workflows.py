@@ -258,10 +258,12 @@ def confirmation(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 
 def confirmation_problems(workflow: Workflow, word: str) -> list[Problem]:
     inputs = workflow.dispatch_inputs()
-    typed = [
+    typed = [  # a default that is the word itself would be a confirmation nobody types
         name
         for name, body in inputs.items()
-        if body.get("required") is True and body.get("type") in TYPED_INPUTS and "default" not in body
+        if body.get("required") is True
+        and body.get("type") in TYPED_INPUTS
+        and str(body.get("default", "")).casefold() != word.casefold()
     ]
     if not typed:
         return [
