@@ -883,21 +883,25 @@ MUTATIONS: list[Mutation] = [
         "bbws-product-change-{env}), found arn:aws:sqs:eu-west-1:1:bbws-product-change-dlq-dev",
     ),
     Mutation(
-        "inf-readme-without-apply",
+        "inf-readme-a-title-only",
         "INF-README",
         INFRA,
-        sub("README.md", r"^terraform apply .*\n", "", count=1),
-        "README.md: INF-README: expected deployment instructions: terraform init, the backend config "
-        "(-backend-config or the backend file), the env's variables (-var-file or <env>.tfvars), terraform apply, "
-        "found no terraform apply",
+        sub("README.md", r"\A[\s\S]*\Z", "# 2_1_bbws_product_infrastructure\n"),
+        "README.md: INF-README: expected deployment instructions: (terraform init, the backend config "
+        "(-backend-config or the backend file), the env's variables (-var-file or <env>.tfvars), terraform apply) "
+        "or (the deploy workflow (deploy-<env>.yml), how it is started (dispatch, Run workflow, gh workflow run)), "
+        "found no terraform init; no the backend config (-backend-config or the backend file); no the env's "
+        "variables (-var-file or <env>.tfvars); no terraform apply",
     ),
     Mutation(
-        "lambda-readme-without-install",
+        "lambda-readme-a-title-only",
         "LAMBDA-README",
         API_FUNCTION,
-        sub("README.md", r"^pip install -r requirements-dev\.txt\n", ""),
-        "README.md: LAMBDA-README: expected setup instructions: installing the requirements (pip install, uv, "
-        "poetry, pipenv or make), found no installing the requirements (pip install, uv, poetry, pipenv or make)",
+        sub("README.md", r"\A[\s\S]*\Z", "# get_product\n\nReturns one product.\n"),
+        "README.md: LAMBDA-README: expected setup instructions: (installing the requirements (pip install, uv, "
+        "poetry, pipenv, conda, make or a setup script)) or (terraform init, the backend config (-backend-config or "
+        "the backend file), the env's variables (-var-file or <env>.tfvars), terraform apply), found no installing "
+        "the requirements (pip install, uv, poetry, pipenv, conda, make or a setup script)",
     ),
     Mutation(
         "inf-validate-script-without-env",

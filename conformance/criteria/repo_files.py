@@ -95,42 +95,51 @@ def docs(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 
 
 # What "deployment instructions" (infrastructure) and "setup instructions" (Lambda) must say, each
-# found anywhere in README.md, case-insensitive: a heading alone, or a line of prose, is not one.
-DEPLOY_INSTRUCTIONS = {
+# found anywhere in README.md, case-insensitive; any one of the ways listed is enough. A heading
+# alone, or a line of prose, is none of them.
+TERRAFORM_DEPLOY = {
     "terraform init": re.compile(r"terraform(?:\s+-chdir=\S+)?\s+init\b", re.I),
     "the backend config (-backend-config or the backend file)": re.compile(r"backend", re.I),
     "the env's variables (-var-file or <env>.tfvars)": re.compile(r"-var-file|\.tfvars\b", re.I),
     "terraform apply": re.compile(r"terraform(?:\s+-chdir=\S+)?\s+apply\b", re.I),
 }
-SETUP_INSTRUCTIONS = {
-    "installing the requirements (pip install, uv, poetry, pipenv or make)": re.compile(
+WORKFLOW_DEPLOY = {
+    "the deploy workflow (deploy-<env>.yml)": re.compile(r"deploy-[\w{}<>$]+\.ya?ml|gh\s+workflow\s+run", re.I),
+    "how it is started (dispatch, Run workflow, gh workflow run)": re.compile(
+        r"dispatch|run\s+workflow|gh\s+workflow\s+run", re.I
+    ),
+}
+INSTALL = {
+    "installing the requirements (pip install, uv, poetry, pipenv, conda, make or a setup script)": re.compile(
         r"\b(?:pip3?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip|uv|poetry|pipenv)\s+(?:install|sync)\b"
-        r"|\bmake\s+(?:install|setup|dev)\b",
+        r"|\bconda\s+(?:env\s+)?create\b|\bmake\s+(?:install|setup|dev|venv)\b|\bsetup[\w-]*\.sh\b",
         re.I,
     ),
 }
+DEPLOYMENT_INSTRUCTIONS = ("deployment instructions", (TERRAFORM_DEPLOY, WORKFLOW_DEPLOY))
+SETUP_INSTRUCTIONS = ("setup instructions", (INSTALL, TERRAFORM_DEPLOY))
 
 
 def instructions(
-    view: RepoView, evidence: FleetEvidence, needed: dict[str, re.Pattern[str]], what: str
+    view: RepoView, evidence: FleetEvidence, what: str, ways: tuple[dict[str, re.Pattern[str]], ...]
 ) -> list[Problem]:
+    """Pass when the README says everything one of the `ways` needs; else name what the first way lacks."""
     text = evidence.text(view.name, "README.md")
     if text is None:
         return [Problem(view.where("README.md"), expected(what, "no README.md"))]
-    missing = [name for name, pattern in needed.items() if not pattern.search(text)]
-    if missing:
-        return [
-            Problem(view.where("README.md"), expected(f"{what}: {', '.join(needed)}", f"no {'; no '.join(missing)}"))
-        ]
+    missing = [[name for name, pattern in way.items() if not pattern.search(text)] for way in ways]
+    if all(missing):
+        alternatives = " or ".join(f"({', '.join(way)})" for way in ways)
+        return [Problem(view.where("README.md"), expected(f"{what}: {alternatives}", f"no {'; no '.join(missing[0])}"))]
     return []
 
 
 def deployment_readme(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    return instructions(view, evidence, DEPLOY_INSTRUCTIONS, "deployment instructions")
+    return instructions(view, evidence, *DEPLOYMENT_INSTRUCTIONS)
 
 
 def setup_readme(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    return instructions(view, evidence, SETUP_INSTRUCTIONS, "setup instructions")
+    return instructions(view, evidence, *SETUP_INSTRUCTIONS)
 
 
 REQUIREMENT_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -249,7 +258,10 @@ def env_options(module: ast.Module) -> list[ast.Call]:
         if name not in ("add_argument", "option", "argument", "Option", "Argument"):
             continue
         flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        if any(f in ENV_OPTIONS for f in flags) or (flags and flags[0] in ENV_POSITIONALS):
+        dest = next(
+            (k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)), None
+        )
+        if any(f in ENV_OPTIONS for f in flags) or (flags and flags[0] in ENV_POSITIONALS) or dest in ENV_POSITIONALS:
             found.append(node)
     return found
 

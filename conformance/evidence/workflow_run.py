@@ -14,7 +14,7 @@ when the confirmation input reads `deploy-pro`?", "can the deploy run when nobod
 
 "Deploys" is decided once per workflow (`deploy_rule`): a command that changes the env
 (`terraform apply`/`destroy`/`import`, `aws <service> <a write>`, `sam`/`cdk`/`serverless
-deploy`, a `deploy*` script, `make deploy`) or an action named for deploying; and when no job
+deploy`, a `deploy*`/`apply*` script or make target) or an action named for deploying; and when no job
 does any of those, assuming an AWS role (the only sign left that a job acts on the account).
 """
 
@@ -78,6 +78,7 @@ DEPLOY_TOOLS = {
     "pulumi": "up",
     "chalice": "deploy",
 }
+DEPLOY_SCRIPTS = ("deploy", "apply", "terraform-apply", "tf-apply", "destroy")  # a script or make target
 RUNNERS = {"bash", "sh", "zsh", "python", "python3", "node", "make", "pwsh", "ruby", "perl", "npx", "uv", "poetry"}
 DEPLOY_TEXT = re.compile(r"\bterraform\b[^\n]*\b(apply|destroy)\b|\b(sam|cdk|serverless|sls)\s+deploy\b")
 
@@ -112,10 +113,12 @@ def deploying_command(words: list[Value]) -> bool:
         return _aws_writes(words[1:])
     if name in DEPLOY_TOOLS:
         return DEPLOY_TOOLS[name] in [w for w in words[1:3] if isinstance(w, str)]
+    if name == "make":
+        return any(_basename(w).startswith(DEPLOY_SCRIPTS) for w in words[1:] if not str(w).startswith("-"))
     target = words[1] if name in RUNNERS and len(words) > 1 else words[0]
     if name in ("npm", "yarn", "pnpm") and len(words) > 2 and words[1] == "run":
         target = words[2]
-    return _basename(target).startswith("deploy")
+    return _basename(target).startswith(DEPLOY_SCRIPTS)
 
 
 def _aws_writes(words: list[Value]) -> bool:
