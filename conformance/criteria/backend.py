@@ -124,7 +124,11 @@ def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
         return []
     base = working_directory(run, step)
     found = []
-    for command in commands(script, Start(run.env(step.job, step), markers)):
+    try:
+        written = commands(script, Start(run.env(step.job, step), markers))
+    except (RecursionError, ValueError, IndexError, KeyError, TypeError):
+        raise Stop(Problem(f"{file}:{first_line}", "cannot read the commands of this step")) from None
+    for command in written:
         words, lines = command.program
         if not words or not isinstance(words[0], str) or words[0].rsplit("/", 1)[-1] not in TERRAFORMS:
             continue

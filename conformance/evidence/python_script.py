@@ -88,8 +88,8 @@ def exit_statuses(code: str, environ: Mapping[str, Any]) -> set[int | None]:
             outcomes.add(0)
         except _Exit as stop:
             outcomes.add(stop.status)
-        except (_Return, RecursionError):
-            outcomes.add(None)
+        except (_Return, RecursionError, TypeError, ValueError, AttributeError):
+            outcomes.add(None)  # a path the walk cannot follow: it may end either way
     return outcomes
 
 
@@ -261,7 +261,10 @@ def _call(run: _Run, node: ast.Call) -> Any:
         text, method = function.bound
         if any(isinstance(a, Unknown) for a in arguments):
             return Unknown("a string method with an unknown argument")
-        return getattr(text, method)(*arguments)
+        try:
+            return getattr(text, method)(*arguments)
+        except (TypeError, ValueError):
+            raise _Exit(1) from None  # the script raises: it fails
     if any(isinstance(a, Unknown) for a in arguments):
         return Unknown(f"{name}() of an unknown value")
     try:

@@ -348,8 +348,8 @@ def endings(script: Script, start: Start, deploys: Callable[[list[Value]], bool]
     runner = _Runner(script, deploys)
     try:
         paths = runner.run(script.body, state, checked=True)
-    except (TooComplex, RecursionError):
-        return {Ending(None, True)}
+    except (TooComplex, RecursionError, re.error, ValueError, IndexError, KeyError, TypeError):
+        return {Ending(None, True)}  # not followed to the end: it may end any way, having deployed or not
     return {Ending(s.status, s.deployed) for s, _exited in paths}
 
 
@@ -770,7 +770,10 @@ def pattern_match(subject: Value, word: Word, state: _State) -> bool | None:
         if isinstance(value, Unknown):
             return None
         regex.append(re.escape(value) if quoted else _glob(value))
-    return re.fullmatch("".join(regex), subject, re.S) is not None
+    try:
+        return re.fullmatch("".join(regex), subject, re.S) is not None
+    except re.error:
+        return None
 
 
 class ConditionalTest:
@@ -890,7 +893,10 @@ def grep_status(arguments: list[Value], stdin: str | None) -> int | None:
         text = re.escape(str(pattern)) if "F" in options else str(pattern)
         if "w" in options:
             text = rf"\b(?:{text})\b"
-        expressions.append(re.compile(rf"^(?:{text})$" if "x" in options else text, flags))
+        try:
+            expressions.append(re.compile(rf"^(?:{text})$" if "x" in options else text, flags))
+        except re.error:
+            return None
     lines = stdin.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

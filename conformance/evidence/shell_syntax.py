@@ -513,10 +513,10 @@ class _Parser:
         self.index = 0
 
     def peek(self) -> Token:
-        return self.tokens[self.index]
+        return self.tokens[min(self.index, len(self.tokens) - 1)]  # the end token, once past it
 
     def advance(self) -> Token:
-        token = self.tokens[self.index]
+        token = self.peek()
         self.index += 1
         return token
 
@@ -810,6 +810,9 @@ def strip_prefix(word: Word, length: int) -> Word:
 def parse_script(text: str) -> Script:
     """The script's tree; ShellSyntaxError names the line it could not read."""
     lexer = _Lexer(text)
-    tokens = lexer.run()
-    body = _Parser(tokens).program()
+    try:
+        tokens = lexer.run()
+        body = _Parser(tokens).program()
+    except (IndexError, ValueError, RecursionError) as error:  # a construct this reader does not know
+        raise ShellSyntaxError(f"cannot read the script ({type(error).__name__})", lexer.line) from None
     return Script(body, lexer.heredocs)

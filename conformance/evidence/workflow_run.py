@@ -484,7 +484,10 @@ class Run:
         if not isinstance(script, Script):
             return bool(DEPLOY_TEXT.search(text))
         start = Start(self.env(step.job, step), markers)
-        return any(deploying_command(command.program[0]) for command in commands(script, start))
+        try:
+            return any(deploying_command(command.program[0]) for command in commands(script, start))
+        except (RecursionError, ValueError, IndexError, KeyError, TypeError):
+            return bool(DEPLOY_TEXT.search(text))
 
     def step_endings(self, step: Step) -> set[Ending]:
         if "run" not in step.data:
