@@ -275,16 +275,14 @@ def confirmation_problems(workflow: Workflow, word: str) -> list[Problem]:
     deploying = deploying_jobs_or_stop(workflow)
     reports: list[list[Problem]] = []
     for name in typed:
-        problems = guard_problems(workflow, deploying, inputs, name, word)
+        problems = guard_problems(workflow, deploying, name, word)
         if not problems:
             return []
         reports.append(problems)
     return reports[0]
 
 
-def guard_problems(
-    workflow: Workflow, deploying: list[str], inputs: dict[str, Any], name: str, word: str
-) -> list[Problem]:
+def guard_problems(workflow: Workflow, deploying: list[str], name: str, word: str) -> list[Problem]:
     """Problems unless every deploying step is stopped for every wrong value and one can run for the word."""
     unknown = workflow.typed_inputs()
     for wrong in wrong_values(word):
