@@ -125,6 +125,20 @@ def empty(relative: str) -> Edit:
     return edit
 
 
+def move_to_end(relative: str, pattern: str) -> Edit:
+    """Cut the one block matching `pattern` (multiline regex) and put it at the end of the file."""
+
+    def edit(repo: Path) -> None:
+        path = repo / relative
+        text = path.read_text(encoding="utf-8")
+        found = list(re.finditer(pattern, text, flags=re.M))
+        assert len(found) == 1, f"{path}: expected one match of {pattern!r}, found {len(found)}"
+        block = found[0].group(0)
+        path.write_text(text.replace(block, "", 1).rstrip("\n") + "\n\n" + block, encoding="utf-8")
+
+    return edit
+
+
 # -- the table -------------------------------------------------------------------------------------
 
 
@@ -176,6 +190,7 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         delete("scripts/validate_infrastructure.py"),
         "scripts/validate_infrastructure.py: INF-FILES: expected the file, found none",
+        also=("INF-VALIDATE-SCRIPT",),  # its content cannot be read either
     ),
     Mutation(
         "lambda-logger-deleted",
@@ -225,6 +240,7 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         empty("README.md"),
         "README.md: REPO-DOCS: expected a non-empty file, found an empty file",
+        also=("INF-README",),  # an empty README holds no deployment instructions
     ),
     Mutation(
         "requirements-without-pydantic",
@@ -239,6 +255,7 @@ MUTATIONS: list[Mutation] = [
         PLAIN_FUNCTION,
         sub("pytest.ini", r"^\[pytest\]$", "[tool:pytest]"),
         "expected a [pytest] section, found sections ['tool:pytest']",
+        also=("LAMBDA-COVERAGE",),  # pytest reads no addopts outside [pytest]: no coverage gate either
     ),
     # Files the suite cannot read or parse --------------------------------------------------------
     Mutation(
@@ -261,7 +278,7 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         link_outside("README.md"),
         "README.md:1: REPO-FILES-SAFE: cannot be read: is a link leaving the repos root",
-        also=("INF-FILES", "REPO-DOCS"),  # they need the file: refused, it is not there for them
+        also=("INF-FILES", "REPO-DOCS", "INF-README"),  # they need the file: refused, it is not there for them
     ),
     # DynamoDB ----------------------------------------------------------------------------------
     Mutation(
@@ -546,7 +563,7 @@ MUTATIONS: list[Mutation] = [
     ),
     Mutation(
         "event-source-without-partial-batch",
-        "LAMBDA-SQS-TRIGGER",
+        "LAMBDA-SQS-PARTIAL-BATCH",
         SQS_FUNCTION,
         sub("terraform/sqs_event_source.tf", r'^  function_response_types = \["ReportBatchItemFailures"\]\n', ""),
         'expected function_response_types = ["ReportBatchItemFailures"], found []',
@@ -602,7 +619,7 @@ MUTATIONS: list[Mutation] = [
         "WF-DISPATCH",
         INFRA,
         sub(workflow("dev"), r"^  workflow_dispatch:$", "  push:"),
-        "deploy-dev.yml: WF-DISPATCH: expected on: workflow_dispatch, found ['push']",
+        "deploy-dev.yml:3: WF-DISPATCH: expected on: workflow_dispatch, found ['push']",
         envs=("dev",),
     ),
     Mutation(
@@ -610,7 +627,7 @@ MUTATIONS: list[Mutation] = [
         "WF-DISPATCH",
         "list_products",
         sub(workflow("dev"), r"^  workflow_dispatch:$", "  workflow_dispatch:\n  push:"),
-        "deploy-dev.yml: WF-DISPATCH: expected manual dispatch only, found also on: push",
+        "deploy-dev.yml:3: WF-DISPATCH: expected manual dispatch only, found also on: push",
         envs=("dev",),
     ),
     Mutation(
@@ -618,7 +635,8 @@ MUTATIONS: list[Mutation] = [
         "WF-CONFIRM",
         "delete_product",
         sub(workflow("prod"), r"^(      - name: Check the typed confirmation\n)", r"\1        if: false\n"),
-        "jobs.deploy: expected a first step that fails unless the input reads 'deploy-prod', found none",
+        "WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads 'deploy-prod', "
+        "found step 'Terraform apply' (line 82) runs when it reads ''",
         envs=("prod",),
     ),
     Mutation(
@@ -637,25 +655,24 @@ MUTATIONS: list[Mutation] = [
         "jobs.deploy role-to-assume: expected a role in account 093646564004, "
         "found arn:aws:iam::536580886816:role/bbws-deploy-2_1_bbws_create_product-prod",
         envs=("prod",),
+        also=("WF-DEPLOY-ROLE",),  # the spec's deploy role is in the env's account: another account is another role
     ),
     Mutation(
         "wf-sit-without-environment",
         "WF-APPROVAL",
         "update_product",
         sub(workflow("sit"), r"^    # A protected GitHub environment.*\n    environment: sit\n", ""),
-        "jobs.deploy.environment: expected 'sit', found None",
+        "deploy-sit.yml:13: WF-APPROVAL: jobs.deploy.environment: expected 'sit' (on the job or on a job it needs), "
+        "found none: step 'Terraform apply' (line 63) runs without approval",
         envs=("sit",),
     ),
     Mutation(
-        "wf-confirmation-after-checkout",
+        "wf-confirmation-after-apply",
         "WF-CONFIRM",
         INFRA,
-        sub(
-            workflow("prod"),
-            r"^(      - name: Check the typed confirmation\n(?:.*\n)*?\n)(      - name: Check out\n(?:.*\n)*?\n)",
-            r"\2\1",
-        ),
-        "jobs.deploy: expected a first step that fails unless the input reads 'deploy-prod', found none",
+        move_to_end(workflow("prod"), r"^      - name: Check the typed confirmation\n(?:.+\n)+\n"),
+        "deploy-prod.yml:58: WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads "
+        "'deploy-prod', found step 'Terraform apply' (line 58) runs when it reads ''",
         envs=("prod",),
     ),
     Mutation(
@@ -663,7 +680,8 @@ MUTATIONS: list[Mutation] = [
         "WF-CONFIRM",
         SQS_FUNCTION,
         sub(workflow("prod"), r"^            exit 1\n", ""),
-        "jobs.deploy: expected a first step that fails unless the input reads 'deploy-prod', found none",
+        "deploy-prod.yml:80: WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads "
+        "'deploy-prod', found step 'Terraform apply' (line 80) runs when it reads ''",
         envs=("prod",),
     ),
     Mutation(
@@ -671,7 +689,7 @@ MUTATIONS: list[Mutation] = [
         "WF-SCHEMA",
         "delete_product",
         sub(workflow("dev"), r"^    runs-on: ubuntu-latest\n", ""),
-        "deploy-dev.yml: WF-SCHEMA: jobs.deploy: 'runs-on' is a required property",
+        "deploy-dev.yml:13: WF-SCHEMA: jobs.deploy: 'runs-on' is a required property",
         envs=("dev",),
     ),
     Mutation(
@@ -679,7 +697,7 @@ MUTATIONS: list[Mutation] = [
         "WF-SCHEMA",
         INFRA,
         sub(workflow("prod"), r"^permissions: \{\}$", "permission: {}"),
-        "deploy-prod.yml: WF-SCHEMA: (top): Additional properties are not allowed ('permission' was unexpected)",
+        "deploy-prod.yml:1: WF-SCHEMA: (top): Additional properties are not allowed ('permission' was unexpected)",
         envs=("prod",),
     ),
     Mutation(
@@ -689,6 +707,303 @@ MUTATIONS: list[Mutation] = [
         sub(workflow("sit"), r"(uses: actions/checkout@)[0-9a-f]{40} # v4\.2\.2$", r"\1v4"),
         "jobs.deploy: expected an action pinned to a full commit SHA, found actions/checkout@v4",
         envs=("sit",),
+    ),
+    # Issue 13, workflows, backend and content (req-workflows): each fact of those criteria -------
+    Mutation(
+        "wf-region-of-dev",
+        "WF-OIDC",
+        "audit_logger",
+        sub(workflow("prod"), r"^(          aws-region: )af-south-1$", r"\1eu-west-1"),
+        "deploy-prod.yml:71: WF-OIDC: jobs.deploy aws-region: expected af-south-1, found eu-west-1",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-role-from-a-secret",
+        "WF-OIDC",
+        INFRA,
+        sub(workflow("dev"), r"^(          role-to-assume: ).*$", r"\1${{ secrets.DEPLOY_ROLE }}"),
+        "deploy-dev.yml:40: WF-OIDC: jobs.deploy role-to-assume: cannot resolve ${{ secrets.DEPLOY_ROLE }} "
+        "(secrets.DEPLOY_ROLE is not known before the run)",
+        envs=("dev",),
+        also=("WF-DEPLOY-ROLE",),  # which role it is cannot be told either
+    ),
+    Mutation(
+        "wf-stored-keys",
+        "WF-OIDC",
+        "list_products",
+        sub(
+            workflow("sit"),
+            r"^(          role-session-name: deploy-sit\n)",
+            r"\1          aws-access-key-id: ${{ secrets.KEY }}\n",
+        ),
+        "deploy-sit.yml:55: WF-OIDC: jobs.deploy: expected OIDC (no stored keys), found aws-access-key-id",
+        envs=("sit",),
+    ),
+    Mutation(
+        "wf-role-of-another-name",
+        "WF-DEPLOY-ROLE",
+        "get_product",
+        sub(workflow("dev"), r"(role/)bbws-deploy-2_1_bbws_get_product-dev$", r"\1bbws-deployer"),
+        "deploy-dev.yml:53: WF-DEPLOY-ROLE: jobs.deploy role-to-assume: expected "
+        "arn:aws:iam::536580886816:role/bbws-deploy-2_1_bbws_get_product-dev, "
+        "found arn:aws:iam::536580886816:role/bbws-deployer",
+        envs=("dev",),
+    ),
+    Mutation(
+        "wf-sit-environment-renamed",
+        "WF-APPROVAL",
+        INFRA,
+        sub(workflow("sit"), r"^(    environment: )sit$", r"\1staging"),
+        "deploy-sit.yml:17: WF-APPROVAL: jobs.deploy.environment: expected 'sit' (on the job or on a job it needs), "
+        "found 'staging': step 'Terraform apply' (line 52) runs without approval",
+        envs=("sit",),
+    ),
+    Mutation(
+        "wf-prod-without-environment",
+        "WF-APPROVAL-CONFIRMED",
+        "product_creator",
+        sub(workflow("prod"), r"^    # A protected GitHub environment.*\n    environment: prod\n", ""),
+        "WF-APPROVAL-CONFIRMED: jobs.deploy.environment: expected 'prod' (on the job or on a job it needs), found none",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-confirmation-wrong-word",
+        "WF-CONFIRM",
+        "update_product",
+        sub(workflow("prod"), r"^(          EXPECTED: )deploy-prod$", r"\1deploy-production"),
+        "deploy-prod.yml:19: WF-CONFIRM: jobs.deploy: expected the deploy to run when confirm reads 'deploy-prod', "
+        "found it never does",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-confirmation-of-another-input",
+        "WF-CONFIRM",
+        "list_products",
+        sub(workflow("prod"), r"(CONFIRMATION: \$\{\{ )inputs\.confirm( \}\})", r"\1inputs.reason\2"),
+        "WF-CONFIRM: jobs.deploy: expected the deploy to run when confirm reads 'deploy-prod', found it never does",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-confirmation-failure-ignored",
+        "WF-CONFIRM",
+        "create_product",
+        sub(
+            workflow("prod"), r"^(      - name: Check the typed confirmation\n)", r"\1        continue-on-error: true\n"
+        ),
+        "WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads 'deploy-prod', "
+        "found step 'Terraform apply' (line 82) runs when it reads ''",
+        envs=("prod",),
+    ),
+    Mutation(
+        "wf-confirmation-input-optional",
+        "WF-CONFIRM",
+        INFRA,
+        sub(workflow("prod"), r"^(        required: )true$", r"\1false"),
+        "deploy-prod.yml:4: WF-CONFIRM: expected a required workflow_dispatch input (type string) for the typed "
+        "confirmation, found none",
+        envs=("prod",),
+    ),
+    Mutation(
+        "backend-flag-overrides-the-key",
+        "REPO-BACKEND-KEY",
+        "delete_product",
+        sub(
+            workflow("dev"),
+            r'(-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl")$',
+            r"\1 -backend-config=key=other/terraform.tfstate",
+        ),
+        "deploy-dev.yml:59: REPO-BACKEND-KEY: key: expected '2_1_bbws_delete_product/terraform.tfstate', "
+        "found 'other/terraform.tfstate'",
+        envs=("dev",),
+    ),
+    Mutation(
+        "backend-sit-deploy-inits-with-dev-file",
+        "REPO-BACKEND-S3",
+        "get_product",
+        sub(
+            workflow("sit"),
+            r'-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl"$',
+            '-backend-config="environments/dev.backend.hcl"',  # the sit deploy with dev's state settings
+        ),
+        "dev.backend.hcl:1: REPO-BACKEND-S3: bucket: expected 'bbws-terraform-state-sit', "
+        "found 'bbws-terraform-state-dev'",
+        envs=("sit",),
+    ),
+    Mutation(
+        "backend-file-missing",
+        "REPO-BACKEND-S3",
+        INFRA,
+        sub(
+            workflow("dev"),
+            r'-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl"$',
+            '-backend-config="environments/qa.backend.hcl"',  # a file nobody wrote
+        ),
+        "deploy-dev.yml:46: REPO-BACKEND-S3: -backend-config=environments/qa.backend.hcl: expected the file "
+        "terraform/environments/qa.backend.hcl, found none",
+        envs=("dev",),
+        also=("REPO-BACKEND-LOCK", "REPO-BACKEND-KEY"),  # the file holds all three settings
+    ),
+    Mutation(
+        "backend-bucket-from-a-secret",
+        "REPO-BACKEND-S3",
+        "audit_logger",
+        sub(
+            workflow("prod"),
+            r'(-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl")$',
+            r'\1 -backend-config="bucket=${{ secrets.STATE_BUCKET }}"',
+        ),
+        "deploy-prod.yml:75: REPO-BACKEND-S3: bucket: cannot resolve -backend-config=bucket=... "
+        "(secrets.STATE_BUCKET is not known before the run)",
+        envs=("prod",),
+    ),
+    Mutation(
+        "backend-lock-table-emptied-by-a-flag",
+        "REPO-BACKEND-LOCK",
+        "create_product",
+        sub(
+            workflow("sit"),
+            r'(-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl")$',
+            r"\1 -backend-config=dynamodb_table=",
+        ),
+        "deploy-sit.yml:59: REPO-BACKEND-LOCK: expected dynamodb_table or use_lockfile = true, "
+        "found no state locking ('')",
+        envs=("sit",),
+    ),
+    Mutation(
+        "lambda-handler-names-no-function",
+        "LAMBDA-HANDLER",
+        API_FUNCTION,
+        sub("terraform/lambda.tf", r'(handler\s+= )"src\.handler\.handler"', r'\1"src.handler.main"'),
+        "lambda.tf:13: LAMBDA-HANDLER: handler 'src.handler.main': expected a function main in src/handler.py, "
+        "found _handle, _product_id, get_service, handler",
+    ),
+    Mutation(
+        "lambda-handler-module-missing",
+        "LAMBDA-HANDLER",
+        SQS_FUNCTION,
+        sub("terraform/lambda.tf", r'(handler\s+= )"src\.handler\.handler"', r'\1"src.app.handler"'),
+        "handler 'src.app.handler': expected a module src.app in src/ (src/app.py or src/src/app.py), found none",
+    ),
+    Mutation(
+        "lambda-handler-takes-one-argument",
+        "LAMBDA-HANDLER",
+        "update_product",
+        sub("src/handler.py", r"^(def handler\(event: dict\[str, Any\]), context: Any\)", r"\1)"),
+        "expected handler(event, context) in src/handler.py, found handler(event: dict[str, Any])",
+    ),
+    Mutation(
+        "lambda-source-syntax-error",
+        "LAMBDA-HANDLER",
+        PLAIN_FUNCTION,
+        append("src/utils/logger.py", "\ndef broken(:\n    pass\n"),
+        "src/utils/logger.py:110: LAMBDA-HANDLER: does not parse: invalid syntax",
+    ),
+    Mutation(
+        "lambda-log-group-without-retention",
+        "LAMBDA-LOG-GROUP",
+        API_FUNCTION,
+        sub("terraform/cloudwatch.tf", r"^  retention_in_days = var\.log_retention_days\n", ""),
+        "cloudwatch.tf:3: LAMBDA-LOG-GROUP: expected retention_in_days (logs that expire), found none",
+        also=("LAMBDA-LOG-RETENTION",),  # no retention is not the env's either
+    ),
+    Mutation(
+        "lambda-log-group-of-another-function",
+        "LAMBDA-LOG-GROUP",
+        "delete_product",
+        sub("terraform/cloudwatch.tf", r'(name\s+= "/aws/lambda/)bbws-delete-product-', r"\1bbws-remove-product-"),
+        "cloudwatch.tf: LAMBDA-LOG-GROUP: expected an aws_cloudwatch_log_group named "
+        "'/aws/lambda/bbws-delete-product-{env}', "
+        "found /aws/lambda/bbws-remove-product-{env}",
+        also=("LAMBDA-LOG-RETENTION",),  # the retention is judged on the function's group, which is missing
+    ),
+    Mutation(
+        "lambda-log-retention-fixed",
+        "LAMBDA-LOG-RETENTION",
+        SQS_FUNCTION,
+        sub("terraform/cloudwatch.tf", r"(retention_in_days = )var\.log_retention_days", r"\g<1>7"),
+        {env: f"retention_in_days: expected {days}, found 7" for env, days in (("dev", 14), ("sit", 30), ("prod", 90))},
+    ),
+    Mutation(
+        "event-source-from-the-dead-letter-queue",
+        "LAMBDA-SQS-TRIGGER",
+        PLAIN_FUNCTION,
+        sub(
+            "terraform/sqs_event_source.tf",
+            r"(event_source_arn\s+= )local\.sqs_audit_queue_arn",
+            r'\1"arn:aws:sqs:eu-west-1:1:bbws-product-change-dlq-dev"',
+        ),
+        "expected data.terraform_remote_state.infrastructure.outputs.sqs_audit_queue_arn (or the ARN of "
+        "bbws-product-audit-{env}), found arn:aws:sqs:eu-west-1:1:bbws-product-change-dlq-dev",
+    ),
+    Mutation(
+        "inf-readme-a-title-only",
+        "INF-README",
+        INFRA,
+        sub("README.md", r"\A[\s\S]*\Z", "# 2_1_bbws_product_infrastructure\n"),
+        "README.md: INF-README: expected deployment instructions: (terraform init, the backend config "
+        "(-backend-config or the backend file), the env's variables (-var-file or <env>.tfvars), terraform apply) "
+        "or (the deploy workflow (deploy-<env>.yml), how it is started (dispatch, Run workflow, gh workflow run)), "
+        "found no terraform init; no the backend config (-backend-config or the backend file); no the env's "
+        "variables (-var-file or <env>.tfvars); no terraform apply",
+    ),
+    Mutation(
+        "lambda-readme-a-title-only",
+        "LAMBDA-README",
+        API_FUNCTION,
+        sub("README.md", r"\A[\s\S]*\Z", "# get_product\n\nReturns one product.\n"),
+        "README.md: LAMBDA-README: expected setup instructions: (installing the requirements (pip install, uv, "
+        "poetry, pipenv, conda, make or a setup script)) or (terraform init, the backend config (-backend-config or "
+        "the backend file), the env's variables (-var-file or <env>.tfvars), terraform apply), found no installing "
+        "the requirements (pip install, uv, poetry, pipenv, conda, make or a setup script)",
+    ),
+    Mutation(
+        "inf-validate-script-without-env",
+        "INF-VALIDATE-SCRIPT",
+        INFRA,
+        sub("scripts/validate_infrastructure.py", r'add_argument\("--env", ', 'add_argument("--stage", '),
+        "validate_infrastructure.py: INF-VALIDATE-SCRIPT: expected the env to check as --env or --environment "
+        "(argparse or click), found none",
+    ),
+    Mutation(
+        "inf-validate-script-choices-without-prod",
+        "INF-VALIDATE-SCRIPT",
+        INFRA,
+        sub(
+            "scripts/validate_infrastructure.py",
+            r"(add_argument\(\"--env\", required=True, choices=)sorted\(ENVIRONMENTS\)",
+            r'\1["dev", "sit"]',
+        ),
+        "validate_infrastructure.py:429: INF-VALIDATE-SCRIPT: --env: expected dev, sit, prod, "
+        "found choices ['dev', 'sit']",
+    ),
+    Mutation(
+        "inf-validate-script-syntax-error",
+        "INF-VALIDATE-SCRIPT",
+        INFRA,
+        append("scripts/validate_infrastructure.py", "\ndef broken(:\n    pass\n"),
+        "validate_infrastructure.py:460: INF-VALIDATE-SCRIPT: does not parse: invalid syntax",
+    ),
+    Mutation(
+        "lambda-coverage-floor-70",
+        "LAMBDA-COVERAGE",
+        "list_products",
+        sub("pytest.ini", r"--cov-fail-under=80", "--cov-fail-under=70"),
+        "pytest.ini: LAMBDA-COVERAGE: addopts: expected --cov-fail-under=80 or more, found --cov-fail-under=70",
+    ),
+    Mutation(
+        "lambda-coverage-not-measured",
+        "LAMBDA-COVERAGE",
+        PLAIN_FUNCTION,
+        sub("pytest.ini", r"--cov=src ", ""),
+        "pytest.ini: LAMBDA-COVERAGE: addopts: expected --cov (coverage measured on every run), "
+        "found --cov-report=term-missing --cov-fail-under=80",
+    ),
+    Mutation(
+        "inf-gitignore-without-terraform-folder",
+        "INF-GITIGNORE",
+        INFRA,
+        sub(".gitignore", r"^\.terraform/\n", ""),
+        ".gitignore: INF-GITIGNORE: expected the Terraform entry .terraform/, found none",
     ),
 ]
 

@@ -427,7 +427,7 @@ IN_THE_FLEET = {
         lambda path, _: path.symlink_to("/dev/zero"),
         "REPO-FILES-SAFE",
         ".gitignore:1: REPO-FILES-SAFE: cannot be read: is a link leaving the repos root",
-        "REPO-GITIGNORE",
+        "INF-GITIGNORE",  # the infrastructure repository's own .gitignore criterion
     ),
     "a workflow that is not UTF-8": (
         ".github/workflows/deploy-dev.yml",

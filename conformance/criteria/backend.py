@@ -1,102 +1,301 @@
-"""Backend: S3 state with locking and one key per repository; tfvars: region and account per env."""
+"""Backend: S3 state with locking and one key per repository, as `terraform init` of the env's deploy sees it;
+tfvars: region and account per env.
+
+The effective backend settings are what the deploy's `terraform init` uses: the `backend "s3"`
+block, then each `-backend-config` of that init in order (a file: `*.hcl`, `*.tfbackend`, any
+name, relative to where terraform runs: the step's `working-directory`, a `cd`, `-chdir`; or
+`key=value`, shell variables and `${{ }}` resolved through the step's env). The init judged
+is the one in a job that deploys (conformance.evidence.workflow_run); a workflow that runs no
+`terraform init` (a script does) is judged by the block and the env's backend files
+(`terraform/**/<...env...>.hcl|.tfbackend`). What cannot be resolved fails, naming the line.
+"""
 
 from __future__ import annotations
 
+import posixpath
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.core import Problem, Stop, describe, expected
 from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.criteria.deploy_workflow import cannot_resolve, read, workflow_path
 from conformance.criteria.hcl_checks import parse_failures, truthy, unresolved
 from conformance.evidence.evaluate import Evaluator, Scope, Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
-from conformance.evidence.hcl import ParseFailure
+from conformance.evidence.github_expressions import Unknown, resolve, to_text
+from conformance.evidence.hcl import Block, Body, ParseFailure
+from conformance.evidence.shell_run import Start, Value, commands
+from conformance.evidence.shell_syntax import Script
+from conformance.evidence.workflow_run import TERRAFORMS, Run, Step, Workflow
 
 BACKEND_FILE_SUFFIXES = (".hcl", ".tfbackend")
+MODULE_FOLDER = "terraform"
+FLAG = re.compile(r"^--?backend-config(?:=(.*))?$", re.S)
+
+
+@dataclass
+class Setting:
+    value: Any  # a value, or Unknown
+    where: str
+    raw: str = ""
+
+
+@dataclass
+class BackendConfig:
+    """What one `terraform init` (or the block and the env's files) configures; `where` names the init."""
+
+    where: str
+    settings: dict[str, Setting] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)  # what keeps every setting from being known
+
+
+@dataclass(frozen=True)
+class Init:
+    """A `terraform init` of the deploy: its flags in order with their lines, the folder it runs in."""
+
+    where: str
+    directory: Value  # relative to the repository
+    flags: list[tuple[Value, str]]  # (the -backend-config argument, file:line)
 
 
 def backend_files(view: RepoView, evidence: FleetEvidence) -> list[str]:
     """Partial backend settings for the env: `terraform/**/<...env...>.hcl|.tfbackend`."""
     assert view.env is not None
-    candidates = evidence.list(view.name, "terraform", BACKEND_FILE_SUFFIXES, recursive=True)
+    candidates = evidence.list(view.name, MODULE_FOLDER, BACKEND_FILE_SUFFIXES, recursive=True)
     return [path for path in candidates if view.env in re.split(r"[._-]", path.rsplit("/", 1)[-1])]
 
 
-BACKEND_FLAG = re.compile(r"""-backend-config[= ]["']?(\w+)=([^"'\s]+)""")
+def backend_block(view: RepoView) -> Block:
+    block = view.module.backend()
+    if block is None:
+        if view.module.failures:
+            raise Stop(*parse_failures(view))
+        raise Stop(Problem(view.where(MODULE_FOLDER), expected("a terraform { backend ... } block", "none")))
+    return block
 
 
-def workflow_backend_flags(view: RepoView, evidence: FleetEvidence) -> dict[str, tuple[Any, str]]:
-    """`terraform init -backend-config=key=value` flags in the env's deploy workflow."""
-    relative = f".github/workflows/deploy-{view.env}.yml"
-    text = evidence.text(view.name, relative) or ""
-    found: dict[str, tuple[Any, str]] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if "terraform" in line and "init" in line:
-            for key, raw in BACKEND_FLAG.findall(line):
-                found[key] = ({"true": True, "false": False}.get(raw, raw), view.where(relative, number))
+def take_attributes(body: Body, where: str, into: dict[str, Setting]) -> None:
+    plain = Evaluator(Scope({}, {}))
+    for name, attribute in body.attributes.items():
+        try:
+            into[name] = Setting(plain.attribute(attribute), f"{where}:{attribute.location.line}", attribute.text)
+        except Unresolvable as error:
+            message = str(error).replace(f" at {error.location}", "") if error.location else str(error)
+            raise Stop(Problem(f"{where}:{attribute.location.line}", message)) from None
+
+
+# -- the deploy's terraform init -----------------------------------------------------------------
+
+
+def working_directory(run: Run, step: Step) -> Value:
+    job = run.workflow.jobs[step.job]
+    for level in (step.data, *_defaults(job.data), *_defaults(job.file.data)):
+        if isinstance(level, dict) and "working-directory" in level:
+            value = resolve(level["working-directory"], run.evaluator(step.job, step))
+            return value if isinstance(value, Unknown) else posixpath.normpath(to_text(value))
+    return "."
+
+
+def _defaults(level: dict[str, Any]) -> list[dict[str, Any]]:
+    defaults = level.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    return [run] if isinstance(run, dict) else []
+
+
+def _join(*parts: Value) -> Value:
+    for part in parts:
+        if isinstance(part, Unknown):
+            return part
+    return posixpath.normpath(posixpath.join(*[str(p) for p in parts]))
+
+
+def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
+    if "run" not in step.data or run.shell(step)[0] != "sh":
+        return []
+    text, markers = run.run_text(step)
+    script = workflow.script(text)
+    job = workflow.jobs[step.job]
+    file, first_line = job.file.file, job.text_line("steps", step.index, "run")
+    if not isinstance(script, Script):
+        if re.search(r"\bterraform\b.*\binit\b", text):
+            where = f"{file}:{first_line + script.line - 1}"
+            raise Stop(Problem(where, f"cannot read the terraform init of this step: {script}"))
+        return []
+    base = working_directory(run, step)
+    found = []
+    try:
+        written = commands(script, Start(run.env(step.job, step), markers))
+    except (RecursionError, ValueError, IndexError, KeyError, TypeError):
+        raise Stop(Problem(f"{file}:{first_line}", "cannot read the commands of this step")) from None
+    for command in written:
+        words, lines = command.program
+        if not words or not isinstance(words[0], str) or words[0].rsplit("/", 1)[-1] not in TERRAFORMS:
+            continue
+        chdir: Value = "."
+        index = 1
+        while index < len(words) and isinstance(words[index], str) and str(words[index]).startswith("-"):
+            if str(words[index]).startswith("-chdir="):
+                chdir = str(words[index]).removeprefix("-chdir=")
+            index += 1
+        if index >= len(words) or words[index] != "init":
+            continue
+        arguments = list(zip(words[index + 1 :], lines[index + 1 :], strict=True))
+        if any(w in ("-backend=false", "--backend=false") for w, _ in arguments):
+            continue
+        flags: list[tuple[Value, str]] = []
+        position = 0
+        while position < len(arguments):
+            word, line = arguments[position]
+            text_word = word.prefix if isinstance(word, Unknown) else word
+            match = FLAG.match(text_word) if text_word.startswith("-") else None
+            if match and match.group(1) is None and "=" not in text_word and position + 1 < len(arguments):
+                position += 1
+                word, line = arguments[position]
+            elif match and isinstance(word, str):
+                word = match.group(1) or ""
+            elif match:
+                assert isinstance(word, Unknown)
+                word = Unknown(word.reason, None, word.prefix.split("=", 1)[1] if "=" in word.prefix else "")
+            else:
+                position += 1
+                continue
+            flags.append((word, f"{file}:{first_line + line - 1}"))
+            position += 1
+        directory = _join(base, command.directory, chdir)
+        found.append(Init(f"{file}:{first_line + command.line - 1}", directory, flags))
     return found
 
 
-def backend_settings(view: RepoView, evidence: FleetEvidence) -> tuple[str, dict[str, tuple[Any, str]]]:
-    """(backend type, setting -> (value, where)) with the env's partial config merged in."""
-    block = view.module.backend()
-    if block is None:
-        raise (
-            Stop(*parse_failures(view))
-            if view.module.failures
-            else Stop(Problem(view.where("terraform"), expected("a terraform { backend ... } block", "none")))
-        )
-    plain = Evaluator(Scope({}, {}))
-    settings: dict[str, tuple[Any, str]] = {}
+def deploy_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
+    """The inits of the jobs that deploy (or of any job when those have none), in the module's folder first."""
+    key = ("backend inits", view.name, view.env or "")
+    if key not in evidence.scratch:
+        try:
+            evidence.scratch[key] = find_inits(view, evidence)
+        except Stop as stop:
+            evidence.scratch[key] = stop
+    found = evidence.scratch[key]
+    if isinstance(found, Stop):
+        raise Stop(*found.problems)
+    return found
 
-    def take(attributes: dict, where: str) -> None:
-        for name, attribute in attributes.items():
-            try:
-                settings[name] = (plain.attribute(attribute), f"{where}:{attribute.location.line}")
-            except Unresolvable as error:
-                raise Stop(Problem(f"{where}:{attribute.location.line}", str(error))) from None
 
-    take(block.body.attributes, block.location.file)
-    for name, (setting, where) in workflow_backend_flags(view, evidence).items():
-        settings[name] = (setting, where)
+def find_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
+    workflow = read(view, evidence)
+    if not isinstance(workflow, Workflow):
+        return []
+    run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
+    for jobs in (workflow.deploying_jobs(), list(workflow.jobs)):
+        inits = [init for job_id in jobs for step in workflow.steps(job_id) for init in step_inits(workflow, run, step)]
+        if inits:
+            in_module = [i for i in inits if i.directory == MODULE_FOLDER]
+            return in_module or inits
+    return []
+
+
+def from_init(view: RepoView, evidence: FleetEvidence, block: Block, init: Init) -> BackendConfig:
+    config = BackendConfig(init.where)
+    take_attributes(block.body, block.location.file, config.settings)
+    for argument, where in init.flags:
+        if isinstance(argument, Unknown):
+            key = argument.prefix.split("=", 1)[0] if "=" in argument.prefix else None
+            shown = f"-backend-config={argument.prefix}..."
+            if key:
+                config.settings[key.strip()] = Setting(argument, where, shown)
+            else:
+                config.problems.append(Problem(where, f"-backend-config: {cannot_resolve(shown, argument)}"))
+            continue
+        if "=" in argument:
+            key, _, value = argument.partition("=")
+            converted = {"true": True, "false": False}.get(value, value)
+            config.settings[key.strip()] = Setting(converted, where, argument)
+            continue
+        relative = _join(init.directory, argument)
+        if isinstance(relative, Unknown) or relative.startswith(("../", "/")) or relative == "..":
+            reason = relative.reason if isinstance(relative, Unknown) else "outside the repository"
+            config.problems.append(Problem(where, f"-backend-config={argument}: cannot resolve the file ({reason})"))
+            continue
+        body = evidence.hcl(view.name, relative)
+        if body is None:
+            config.problems.append(
+                Problem(where, f"-backend-config={argument}: {expected(f'the file {relative}', 'none')}")
+            )
+        elif isinstance(body, ParseFailure):
+            config.problems.append(Problem(f"{body.file}:{body.line}", f"does not parse: {body.reason}"))
+        else:
+            take_attributes(body, view.where(relative), config.settings)
+    return config
+
+
+def backend_configs(view: RepoView, evidence: FleetEvidence) -> tuple[str, list[BackendConfig]]:
+    """(backend type, the configs the env's deploy initialises with)."""
+    block = backend_block(view)
+    inits = deploy_inits(view, evidence)
+    if inits:
+        return block.labels[0], [from_init(view, evidence, block, init) for init in inits]
+    config = BackendConfig(view.where("terraform/backend.tf"))
+    take_attributes(block.body, block.location.file, config.settings)
     for relative in backend_files(view, evidence):
         body = evidence.hcl(view.name, relative)
         if isinstance(body, ParseFailure):
             raise Stop(Problem(f"{body.file}:{body.line}", f"does not parse: {body.reason}"))
         if body is not None:
-            take(body.attributes, view.where(relative))
-    return block.labels[0], settings
+            take_attributes(body, view.where(relative), config.settings)
+    return block.labels[0], [config]
 
 
-def backend_s3(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    kind, settings = backend_settings(view, evidence)
-    if kind != "s3":
-        return [Problem(view.where("terraform/backend.tf"), expected('backend "s3"', f'backend "{kind}"'))]
-    wanted = view.names.state_bucket
-    bucket, where = settings.get("bucket", (None, view.where("terraform/backend.tf")))
-    if bucket != wanted:
-        return [Problem(where, f"bucket: {expected(repr(wanted), describe(bucket))}")]
+def setting(config: BackendConfig, name: str) -> Setting | None:
+    return config.settings.get(name)
+
+
+def check_setting(config: BackendConfig, name: str, wanted: str) -> list[Problem]:
+    if config.problems:
+        return config.problems
+    found = setting(config, name)
+    if found is None:
+        return [Problem(config.where, f"{name}: {expected(repr(wanted), 'none')}")]
+    if isinstance(found.value, Unknown):
+        return [Problem(found.where, f"{name}: {cannot_resolve(found.raw, found.value)}")]
+    if found.value != wanted:
+        return [Problem(found.where, f"{name}: {expected(repr(wanted), describe(found.value))}")]
     return []
 
 
+def backend_s3(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    kind, configs = backend_configs(view, evidence)
+    if kind != "s3":
+        return [Problem(view.where("terraform/backend.tf"), expected('backend "s3"', f'backend "{kind}"'))]
+    return [p for config in configs for p in check_setting(config, "bucket", view.names.state_bucket)]
+
+
 def backend_lock(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    _, settings = backend_settings(view, evidence)
-    table, _ = settings.get("dynamodb_table", (None, ""))
-    lockfile, _ = settings.get("use_lockfile", (None, ""))
-    if (isinstance(table, str) and table) or truthy(lockfile):
-        return []
-    return [
-        Problem(
-            view.where("terraform/backend.tf"), expected("dynamodb_table or use_lockfile = true", "no state locking")
-        )
-    ]
+    _, configs = backend_configs(view, evidence)
+    problems = []
+    for config in configs:
+        if config.problems:
+            problems += config.problems
+            continue
+        table, lockfile = setting(config, "dynamodb_table"), setting(config, "use_lockfile")
+        values = [s.value for s in (table, lockfile) if s is not None]
+        if (table and isinstance(table.value, str) and table.value) or (lockfile and truthy(lockfile.value)):
+            continue
+        unknown = next((s for s in (table, lockfile) if s is not None and isinstance(s.value, Unknown)), None)
+        if unknown is not None:
+            problems.append(Problem(unknown.where, f"state locking: {cannot_resolve(unknown.raw, unknown.value)}"))
+            continue
+        found = "no state locking" if not values else f"no state locking ({', '.join(map(describe, values))})"
+        problems.append(Problem(config.where, expected("dynamodb_table or use_lockfile = true", found)))
+    return problems
 
 
 def backend_key(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    _, settings = backend_settings(view, evidence)
+    _, configs = backend_configs(view, evidence)
     wanted = view.platform.state_key(view.name)
-    key, where = settings.get("key", (None, view.where("terraform/backend.tf")))
-    return [] if key == wanted else [Problem(where, f"key: {expected(repr(wanted), describe(key))}")]
+    return [p for config in configs for p in check_setting(config, "key", wanted)]
+
+
+# -- tfvars --------------------------------------------------------------------------------------
 
 
 def tfvars(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
@@ -141,11 +340,11 @@ def tfvars(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
 
 B = Requirement.BACKEND
 EVERY = RepoScope.EVERY_REPO
-BACKEND_FILES = ("terraform/backend.tf", "terraform/environments/{env}.backend.hcl")
+BACKEND_FILES = ("terraform/backend.tf", "terraform/**/*{env}*.hcl|.tfbackend", workflow_path("{env}"))
 CRITERIA = [
     Criterion(
         id="REPO-BACKEND-S3",
-        title="S3 backend, in the env's state bucket",
+        title="S3 backend, in the env's state bucket (as the deploy's terraform init configures it)",
         requirement=B,
         scope=EVERY,
         files=BACKEND_FILES,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterable
 from contextlib import suppress
+from typing import Any
 
-from conformance.core import Problem, Read, expected
-from conformance.criteria.base import Criterion, RepoScope, Requirement, reads
-from conformance.criteria.hcl_checks import check_equal, instances_of, named, value, where
+from conformance.core import Problem, Read, Stop, describe, expected
+from conformance.criteria.base import Criterion, Profile, RepoScope, Requirement, reads
+from conformance.criteria.hcl_checks import check_equal, instances_of, named, parse_failures, value, where
 from conformance.criteria.remote_state import REMOTE_OUTPUTS, output_of
-from conformance.evidence.evaluate import Ref
+from conformance.evidence.evaluate import Ref, Template
 from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.evidence.module import Instance
+from conformance.evidence.python_source import PythonFailure, python_module, takes_event_and_context, top_level_names
 from conformance.live import apigateway as apigateway_live
 from conformance.live import lambda_ as lambda_live
 from conformance.live import sqs as sqs_live
@@ -50,22 +54,198 @@ def api_trigger(view: RepoView, _: FleetEvidence) -> list[Problem]:
     return problems
 
 
-def sqs_trigger(view: RepoView, _: FleetEvidence) -> list[Problem]:
+def fed_queues(view: RepoView) -> list[tuple[str, str]]:
+    """(output, queue name) of the queues this function may read: the spec's own queue for it, and the
+    change queue (the requirement names one queue; a fleet may feed both consumers from it)."""
+    assert view.function is not None and view.function.consumed_queue is not None
+    kinds = dict.fromkeys([view.function.consumed_queue, "queue"])
+    return [
+        (
+            view.platform.output_for(f"{kind}.arn"),
+            view.platform.name(view.platform.infrastructure.queue_spec(kind).thing, view.env or ""),
+        )
+        for kind in kinds
+    ]
+
+
+def is_fed_queue(view: RepoView, source: Any) -> bool:
+    """One of those queues' ARN: the infrastructure output, a `data "aws_sqs_queue"` of its name, or the ARN."""
+    for output, name in fed_queues(view):
+        if isinstance(source, Ref) and output_of(source) == output:
+            return True
+        if isinstance(source, Ref) and source.address.startswith("data.aws_sqs_queue.") and source.attribute == "arn":
+            block = view.module.resource(source.target)
+            lookups = view.values.instances(block) if block is not None else []
+            if any(value(view, lookup, "name", None) == name for lookup in lookups):
+                return True
+        if isinstance(source, str) and source.startswith("arn:aws:sqs:") and source.endswith(f":{name}"):
+            return True
+    return False
+
+
+def sqs_mappings(view: RepoView) -> list[Instance]:
     mappings = instances_of(view, "aws_lambda_event_source_mapping")
     if not mappings:
-        return [Problem(view.where("terraform"), expected("an aws_lambda_event_source_mapping", "none"))]
-    mapping = mappings[0]
+        raise Stop(Problem(view.where("terraform"), expected("an aws_lambda_event_source_mapping", "none")))
+    return mappings
+
+
+def sqs_trigger(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    mappings = sqs_mappings(view)
+    if any(is_fed_queue(view, value(view, m, "event_source_arn", None)) for m in mappings):
+        return []
+    found = [value(view, m, "event_source_arn", None) for m in mappings]
+    output, name = fed_queues(view)[0]
+    wanted = f"{REMOTE_OUTPUTS}.{output} (or the ARN of {name})"
+    return [Problem(where(mappings[0], "event_source_arn"), expected(wanted, found[0] if len(found) == 1 else found))]
+
+
+def partial_batch(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    """The kit's convention: the mapping reports failed records one by one (ReportBatchItemFailures)."""
     problems = []
-    source = value(view, mapping, "event_source_arn", None)
-    assert view.function is not None and view.function.consumed_queue is not None
-    queue_arn = view.platform.output_for(f"{view.function.consumed_queue}.arn")
-    if not (isinstance(source, Ref) and output_of(source) == queue_arn):
-        problems.append(Problem(where(mapping, "event_source_arn"), expected(f"{REMOTE_OUTPUTS}.{queue_arn}", source)))
-    types = value(view, mapping, "function_response_types", []) or []
-    if "ReportBatchItemFailures" not in types:
-        problems.append(
-            Problem(where(mapping), expected('function_response_types = ["ReportBatchItemFailures"]', types))
+    for mapping in sqs_mappings(view):
+        types = value(view, mapping, "function_response_types", []) or []
+        if "ReportBatchItemFailures" not in types:
+            problems.append(
+                Problem(where(mapping), expected('function_response_types = ["ReportBatchItemFailures"]', types))
+            )
+    return problems
+
+
+# -- the function's code and log group ---------------------------------------------------------
+
+
+def functions(view: RepoView) -> list[Instance]:
+    found = instances_of(view, "aws_lambda_function")
+    if not found:
+        if view.module.failures:
+            raise Stop(*parse_failures(view))
+        raise Stop(Problem(view.where("terraform/lambda.tf"), expected("an aws_lambda_function", "none")))
+    return found
+
+
+def source_failures(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """Every `src/**/*.py` that does not parse, at its line."""
+    problems = []
+    for relative in evidence.list(view.name, "src", (".py",), recursive=True):
+        module = python_module(evidence, view.name, relative)
+        if isinstance(module, PythonFailure):
+            problems.append(Problem(f"{module.file}:{module.line}", f"does not parse: {module.reason}"))
+    return problems
+
+
+def handler_problem(view: RepoView, evidence: FleetEvidence, handler: str) -> str | None:
+    """Why `module.function` names nothing callable as handler(event, context) in src/ (None: it does)."""
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name or not function_name:
+        return expected("a handler written module.function", repr(handler))
+    path = module_name.replace(".", "/")
+    # The zip's root is the repository (handler src.handler.fn) or src/ (handler handler.fn).
+    candidates = [f"{root}{path}{suffix}" for root in ("", "src/") for suffix in (".py", "/__init__.py")]
+    existing = [c for c in candidates if c.startswith("src/") and evidence.is_file(view.name, c)]
+    if not existing:
+        return expected(f"a module {module_name} in src/ ({' or '.join(candidates[i] for i in (0, 2))})", "none")
+    module = python_module(evidence, view.name, existing[0])
+    if not isinstance(module, ast.Module):
+        return None  # reported once, as a file that does not parse
+    names = top_level_names(module)
+    defined = names.get(function_name)
+    if defined is None:
+        functions_found = sorted(n for n, d in names.items() if isinstance(d, ast.FunctionDef | ast.AsyncFunctionDef))
+        return expected(f"a function {function_name} in {existing[0]}", ", ".join(functions_found) or "none")
+    if isinstance(defined, ast.FunctionDef | ast.AsyncFunctionDef) and not takes_event_and_context(defined):
+        return expected(
+            f"{function_name}(event, context) in {existing[0]}", f"{function_name}({ast.unparse(defined.args)})"
         )
+    return None
+
+
+def handler(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    problems = source_failures(view, evidence)
+    for function_ in functions(view):
+        if value(view, function_, "package_type", "Zip") == "Image":
+            problems.append(Problem(where(function_), expected("a zip package whose handler is in src/", "an image")))
+            continue
+        found = value(view, function_, "handler", None)
+        if not isinstance(found, str):
+            problems.append(
+                Problem(where(function_, "handler"), f"handler: {expected('module.function', describe(found))}")
+            )
+            continue
+        problem = handler_problem(view, evidence, found)
+        if problem:
+            problems.append(Problem(where(function_, "handler"), f"handler {found!r}: {problem}"))
+    return problems
+
+
+def function_names(view: RepoView) -> dict[str, str]:
+    """Each function's block address -> its evaluated name."""
+    names = {}
+    for function_ in functions(view):
+        name = value(view, function_, "function_name")
+        if isinstance(name, str):
+            names[function_.block.address] = name
+    return names
+
+
+def log_group_name(found: Any, names: dict[str, str]) -> Any:
+    """A log group's name with `aws_lambda_function.x.function_name` put in (the name Terraform would give)."""
+    parts = found.parts if isinstance(found, Template) else (found,)
+    resolved = []
+    for part in parts:
+        if isinstance(part, Ref) and part.attribute == "function_name" and part.target in names:
+            resolved.append(names[part.target])
+        elif isinstance(part, str):
+            resolved.append(part)
+        else:
+            return found
+    return "".join(resolved)
+
+
+def log_groups(view: RepoView) -> list[tuple[str, Instance]]:
+    """(the function's name, its log group) for every function; Stop naming the groups when one has none."""
+    names = function_names(view)
+    groups = [
+        (log_group_name(value(view, g, "name", None), names), g) for g in instances_of(view, "aws_cloudwatch_log_group")
+    ]
+    found = []
+    for name in names.values():
+        wanted = f"/aws/lambda/{name}"
+        match = next((group for group_name, group in groups if group_name == wanted), None)
+        if match is None:
+            seen = ", ".join(sorted(str(n) for n, _ in groups)) or "none"
+            raise Stop(
+                Problem(
+                    view.where("terraform/cloudwatch.tf"),
+                    expected(f"an aws_cloudwatch_log_group named {wanted!r}", seen),
+                )
+            )
+        found.append((name, match))
+    return found
+
+
+def log_group(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    problems = []
+    for _name, group in log_groups(view):
+        days = value(view, group, "retention_in_days", None)
+        if days is None:
+            problems.append(Problem(where(group), expected("retention_in_days (logs that expire)", "none")))
+        elif not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            problems.append(
+                Problem(
+                    where(group, "retention_in_days"),
+                    f"retention_in_days: {expected('a number of days', describe(days))}",
+                )
+            )
+    return problems
+
+
+def log_retention(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    """The kit's convention: the env's retention from the spec."""
+    wanted = view.platform.environments[view.env or ""].log_retention_days
+    problems = []
+    for _name, group in log_groups(view):
+        problems += check_equal(view, group, "retention_in_days", wanted)
     return problems
 
 
@@ -215,8 +395,33 @@ CRITERIA = [
         ),
     ),
     Criterion(
+        id="LAMBDA-HANDLER",
+        title="The handler in lambda.tf is a function(event, context) in src/, and src/ parses",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/lambda.tf", "src/**/*.py"),
+        static=handler,
+    ),
+    Criterion(
+        id="LAMBDA-LOG-GROUP",
+        title="A log group /aws/lambda/<function> with a retention",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/cloudwatch.tf", "terraform/*.tf"),
+        static=log_group,
+    ),
+    Criterion(
+        id="LAMBDA-LOG-RETENTION",
+        profile=Profile.PLATFORM,
+        title="The log group keeps logs for the env's retention in the spec",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/cloudwatch.tf", "terraform/environments/{env}.tfvars"),
+        static=log_retention,
+    ),
+    Criterion(
         id="LAMBDA-SQS-TRIGGER",
-        title="Event-driven Lambdas: mapping from the change queue, partial batch responses",
+        title="Event-driven Lambdas: an event source mapping from the change queue",
         requirement=Requirement.LAMBDA_FILES,
         scope=RepoScope.LAMBDA,
         files=("terraform/sqs_event_source.tf",),
@@ -225,5 +430,15 @@ CRITERIA = [
         live=sqs_trigger_live,
         live_reads=sqs_trigger_reads,
         owns=("audit_queue",),  # the audit function's own queue: no infrastructure criterion checks it yet
+    ),
+    Criterion(
+        id="LAMBDA-SQS-PARTIAL-BATCH",
+        profile=Profile.PLATFORM,
+        title="Event-driven Lambdas report failed records one by one (ReportBatchItemFailures)",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/sqs_event_source.tf",),
+        static=partial_batch,
+        applies=is_sqs,
     ),
 ]

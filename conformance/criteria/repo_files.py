@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import configparser
+import itertools
 import re
+import shlex
 
 from conformance.core import Problem, expected
-from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.criteria.base import Criterion, Profile, RepoScope, Requirement
 from conformance.criteria.layout import infrastructure_layout, lambda_layout
 from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.evidence.python_source import PythonFailure, python_module
 
 
 def present(view: RepoView, _: FleetEvidence) -> list[Problem]:
@@ -46,9 +50,15 @@ PYTHON_IGNORES = {
     "__pycache__/": ("__pycache__", "__pycache__/", "**/__pycache__/"),
     "*.pyc": ("*.pyc", "*.py[cod]", "*.py[co]"),
 }
+TERRAFORM_IGNORES = {
+    ".terraform/": (".terraform", ".terraform/", ".terraform/*", "**/.terraform", "**/.terraform/", "**/.terraform/*"),
+    "*.tfstate": ("*.tfstate", "*.tfstate*", "**/*.tfstate", "*.tfstate.*"),
+}
 
 
-def gitignore(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+def gitignore(
+    view: RepoView, evidence: FleetEvidence, extra: dict[str, tuple[str, ...]] | None = None
+) -> list[Problem]:
     text = evidence.text(view.name, ".gitignore")
     if text is None:
         return [Problem(view.where(".gitignore"), expected("a .gitignore", "none"))]
@@ -62,7 +72,15 @@ def gitignore(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     for name, accepted in PYTHON_IGNORES.items():
         if not entries & set(accepted):
             problems.append(Problem(view.where(".gitignore"), expected(f"the Python entry {name}", "none")))
+    for name, accepted in (extra or {}).items():
+        if not entries & set(accepted):
+            problems.append(Problem(view.where(".gitignore"), expected(f"the Terraform entry {name}", "none")))
     return problems
+
+
+def infrastructure_gitignore(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """The kit's convention for the infrastructure repo: the Lambda repos' entries plus Terraform's own."""
+    return gitignore(view, evidence, TERRAFORM_IGNORES)
 
 
 def docs(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
@@ -74,6 +92,54 @@ def docs(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
                 Problem(view.where(name), expected("a non-empty file", "none" if text is None else "an empty file"))
             )
     return problems
+
+
+# What "deployment instructions" (infrastructure) and "setup instructions" (Lambda) must say, each
+# found anywhere in README.md, case-insensitive; any one of the ways listed is enough. A heading
+# alone, or a line of prose, is none of them.
+TERRAFORM_DEPLOY = {
+    "terraform init": re.compile(r"terraform(?:\s+-chdir=\S+)?\s+init\b", re.I),
+    "the backend config (-backend-config or the backend file)": re.compile(r"backend", re.I),
+    "the env's variables (-var-file or <env>.tfvars)": re.compile(r"-var-file|\.tfvars\b", re.I),
+    "terraform apply": re.compile(r"terraform(?:\s+-chdir=\S+)?\s+apply\b", re.I),
+}
+WORKFLOW_DEPLOY = {
+    "the deploy workflow (deploy-<env>.yml)": re.compile(r"deploy-[\w{}<>$]+\.ya?ml|gh\s+workflow\s+run", re.I),
+    "how it is started (dispatch, Run workflow, gh workflow run)": re.compile(
+        r"dispatch|run\s+workflow|gh\s+workflow\s+run", re.I
+    ),
+}
+INSTALL = {
+    "installing the requirements (pip install, uv, poetry, pipenv, conda, make or a setup script)": re.compile(
+        r"\b(?:pip3?|python3?(?:\.\d+)?\s+-m\s+pip|uv\s+pip|uv|poetry|pipenv)\s+(?:install|sync)\b"
+        r"|\bconda\s+(?:env\s+)?create\b|\bmake\s+(?:install|setup|dev|venv)\b|\bsetup[\w-]*\.sh\b",
+        re.I,
+    ),
+}
+DEPLOYMENT_INSTRUCTIONS = ("deployment instructions", (TERRAFORM_DEPLOY, WORKFLOW_DEPLOY))
+SETUP_INSTRUCTIONS = ("setup instructions", (INSTALL, TERRAFORM_DEPLOY))
+
+
+def instructions(
+    view: RepoView, evidence: FleetEvidence, what: str, ways: tuple[dict[str, re.Pattern[str]], ...]
+) -> list[Problem]:
+    """Pass when the README says everything one of the `ways` needs; else name what the first way lacks."""
+    text = evidence.text(view.name, "README.md")
+    if text is None:
+        return [Problem(view.where("README.md"), expected(what, "no README.md"))]
+    missing = [[name for name, pattern in way.items() if not pattern.search(text)] for way in ways]
+    if all(missing):
+        alternatives = " or ".join(f"({', '.join(way)})" for way in ways)
+        return [Problem(view.where("README.md"), expected(f"{what}: {alternatives}", f"no {'; no '.join(missing[0])}"))]
+    return []
+
+
+def deployment_readme(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    return instructions(view, evidence, *DEPLOYMENT_INSTRUCTIONS)
+
+
+def setup_readme(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    return instructions(view, evidence, *SETUP_INSTRUCTIONS)
 
 
 REQUIREMENT_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -125,6 +191,125 @@ def pytest_ini(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     return []
 
 
+COVERAGE_FLOOR = 80
+
+
+def coverage(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """The kit's convention for stage 2: pytest.ini's addopts measure coverage and fail under 80 %."""
+    where = view.where("pytest.ini")
+    text = evidence.text(view.name, "pytest.ini")
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text or "")
+    except configparser.Error as error:
+        return [Problem(where, f"does not parse: {str(error).splitlines()[0]}")]
+    addopts = parser.get("pytest", "addopts", fallback="")
+    try:
+        options = shlex.split(addopts)
+    except ValueError as error:
+        return [Problem(where, f"addopts: does not parse: {error}")]
+    problems = []
+    if not any(o == "--cov" or o.startswith("--cov=") for o in options):
+        problems.append(
+            Problem(where, f"addopts: {expected('--cov (coverage measured on every run)', addopts or 'none')}")
+        )
+    floors = [o.split("=", 1)[1] for o in options if o.startswith("--cov-fail-under=")]
+    floors += [b for a, b in itertools.pairwise(options) if a == "--cov-fail-under"]
+    floor = floors[-1] if floors else None
+    try:
+        number = float(floor) if floor is not None else None
+    except ValueError:
+        number = None
+    if number is None or number < COVERAGE_FLOOR:
+        shown = f"--cov-fail-under={floor}" if floor is not None else "no --cov-fail-under"
+        problems.append(Problem(where, f"addopts: {expected(f'--cov-fail-under={COVERAGE_FLOOR} or more', shown)}"))
+    if "pytest-cov" not in package_names(evidence.text(view.name, "requirements-dev.txt") or ""):
+        problems.append(Problem(view.where("requirements-dev.txt"), expected("pytest-cov (for --cov)", "none")))
+    return problems
+
+
+VALIDATE_SCRIPT = "scripts/validate_infrastructure.py"
+ENV_OPTIONS = ("--env", "--environment")
+ENV_POSITIONALS = ("env", "environment")
+
+
+def _strings(node: ast.AST | None) -> list[str] | None:
+    """A literal list/tuple/set of strings, or None when it is computed."""
+    if isinstance(node, ast.List | ast.Tuple | ast.Set) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    ):
+        return [e.value for e in node.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def env_options(module: ast.Module) -> list[ast.Call]:
+    """`add_argument("--env", ...)` (argparse) and `click.option("--env", ...)`/`click.argument("env")` calls."""
+    found = []
+    for node in ast.walk(module):
+        if not isinstance(node, ast.Call):
+            continue
+        name = (
+            node.func.attr
+            if isinstance(node.func, ast.Attribute)
+            else node.func.id
+            if isinstance(node.func, ast.Name)
+            else ""
+        )
+        if name not in ("add_argument", "option", "argument", "Option", "Argument"):
+            continue
+        flags = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        dest = next(
+            (k.value.value for k in node.keywords if k.arg == "dest" and isinstance(k.value, ast.Constant)), None
+        )
+        if any(f in ENV_OPTIONS for f in flags) or (flags and flags[0] in ENV_POSITIONALS) or dest in ENV_POSITIONALS:
+            found.append(node)
+    return found
+
+
+def runs_as_script(module: ast.Module) -> bool:
+    """`if __name__ == "__main__":`, or a call at the top level (the script runs when executed)."""
+    for node in module.body:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test) and "__name__" in ast.unparse(node.test):
+            return True
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            return True
+    return False
+
+
+def validate_script(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """The post-deploy check parses, runs as a script and takes the env to check (--env or --environment)."""
+    module = python_module(evidence, view.name, VALIDATE_SCRIPT)
+    where = view.where(VALIDATE_SCRIPT)
+    if module is None:
+        return [Problem(where, expected("the file", "none"))]
+    if isinstance(module, PythonFailure):
+        return [Problem(f"{module.file}:{module.line}", f"does not parse: {module.reason}")]
+    problems = []
+    if not runs_as_script(module):
+        problems.append(Problem(where, expected('an entry point (if __name__ == "__main__":)', "none")))
+    options = env_options(module)
+    if not options:
+        problems.append(
+            Problem(where, expected("the env to check as --env or --environment (argparse or click)", "none"))
+        )
+    envs = list(view.platform.environments)
+    for option in options:
+        keywords = {k.arg: k.value for k in option.keywords if k.arg}
+        choices = _strings(keywords.get("choices") or keywords.get("type"))
+        missing = [e for e in envs if choices is not None and e not in choices]
+        if missing:
+            shown = f"choices {choices}"
+            problems.append(Problem(f"{where}:{option.lineno}", f"--env: {expected(', '.join(envs), shown)}"))
+        default = keywords.get("default")
+        if isinstance(default, ast.Constant) and isinstance(default.value, str) and default.value not in envs:
+            problems.append(
+                Problem(
+                    f"{where}:{option.lineno}", f"--env default: {expected(' or '.join(envs), repr(default.value))}"
+                )
+            )
+    return problems
+
+
 EVERY = RepoScope.EVERY_REPO
 CRITERIA = [
     Criterion(
@@ -165,11 +350,21 @@ CRITERIA = [
     ),
     Criterion(
         id="REPO-GITIGNORE",
-        title=".gitignore covers .env and the Python standard entries",
+        title=".gitignore covers .env and the Python standard entries (Lambda repos)",
         requirement=Requirement.LAMBDA_FILES,
-        scope=EVERY,
+        scope=RepoScope.LAMBDA,
         files=(".gitignore",),
         static=gitignore,
+        per_env=False,
+    ),
+    Criterion(
+        id="INF-GITIGNORE",
+        profile=Profile.PLATFORM,
+        title=".gitignore covers .env, Python and Terraform's local files (.terraform/, *.tfstate)",
+        requirement=Requirement.INFRA_FILES,
+        scope=RepoScope.INFRASTRUCTURE,
+        files=(".gitignore",),
+        static=infrastructure_gitignore,
         per_env=False,
     ),
     Criterion(
@@ -179,6 +374,33 @@ CRITERIA = [
         scope=EVERY,
         files=("README.md", "CLAUDE.md"),
         static=docs,
+        per_env=False,
+    ),
+    Criterion(
+        id="INF-README",
+        title="README.md holds deployment instructions (init with the backend config, the env's tfvars, apply)",
+        requirement=Requirement.INFRA_FILES,
+        scope=RepoScope.INFRASTRUCTURE,
+        files=("README.md",),
+        static=deployment_readme,
+        per_env=False,
+    ),
+    Criterion(
+        id="LAMBDA-README",
+        title="README.md holds setup instructions (installing the requirements)",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("README.md",),
+        static=setup_readme,
+        per_env=False,
+    ),
+    Criterion(
+        id="INF-VALIDATE-SCRIPT",
+        title="scripts/validate_infrastructure.py parses, runs as a script and takes the env (--env)",
+        requirement=Requirement.INFRA_FILES,
+        scope=RepoScope.INFRASTRUCTURE,
+        files=(VALIDATE_SCRIPT,),
+        static=validate_script,
         per_env=False,
     ),
     Criterion(
@@ -197,6 +419,16 @@ CRITERIA = [
         scope=RepoScope.LAMBDA,
         files=("pytest.ini",),
         static=pytest_ini,
+        per_env=False,
+    ),
+    Criterion(
+        id="LAMBDA-COVERAGE",
+        profile=Profile.PLATFORM,
+        title="pytest.ini measures coverage and fails under 80 % (the plan's stage 2)",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("pytest.ini", "requirements-dev.txt"),
+        static=coverage,
         per_env=False,
     ),
 ]

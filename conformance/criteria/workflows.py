@@ -1,69 +1,41 @@
-"""Deploy workflows: manual dispatch, OIDC into the env's account, the sit gate, the prod confirmation."""
+"""Deploy workflows: manual dispatch, OIDC into the env's account, the sit gate, the prod confirmation.
+
+Judged by what a run would do (conformance.evidence.workflow_run), not by how the YAML is
+written: values through `env:` at any level and `${{ }}`, any job layout (a plan job beside
+the gated apply job, a confirmation job the deploy `needs`, a job-level `if:`), and a
+confirmation checked in bash, `test`, `[[ ]]`, `case`, `grep` or Python. What cannot be
+resolved (secrets, vars) fails with "cannot resolve", naming the line.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from importlib import resources
 from typing import Any
 
 from conformance.core import Problem, Stop, expected
 from conformance.criteria.base import Criterion, Profile, RepoScope, Requirement
-from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
+from conformance.criteria.deploy_workflow import cannot_resolve, load, workflow_path
+from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.evidence.github_expressions import Evaluator, Unknown, resolve, to_text
+from conformance.evidence.workflow_run import CREDENTIALS_ACTION, Run, Step, Workflow, assumes_role
 from conformance.platform.model import Platform
 
 MANUAL_TRIGGERS = {"workflow_dispatch", "workflow_call"}
-CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials@"
 ROLE_ARN = re.compile(r"^arn:aws:iam::(\d{12}):role/[\w+=,.@/-]+$")
 PINNED = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
-# How a step fails in shell, Python or github-script.
-FAILS = re.compile(r"\bexit [1-9]|\bfalse\b|\bsys\.exit\((?!0\))|\braise\b|core\.setFailed")
-
-
-def workflow_path(env: str) -> str:
-    return f".github/workflows/deploy-{env}.yml"
-
-
-def workflow(view: RepoView, evidence: FleetEvidence) -> dict[str, Any]:
-    assert view.env is not None
-    relative = workflow_path(view.env)
-    data = evidence.yaml(view.name, relative)
-    if data is None:
-        raise Stop(Problem(view.where(relative), expected("the workflow", "none")))
-    if isinstance(data, YamlFailure):
-        raise Stop(Problem(f"{data.file}:{data.line}", f"does not parse: {data.reason}"))
-    return data
-
-
-def triggers(data: dict[str, Any]) -> dict[str, Any]:
-    on = data.get("on")
-    if isinstance(on, str):
-        return {on: None}
-    if isinstance(on, list):
-        return dict.fromkeys(on)
-    return on if isinstance(on, dict) else {}
-
-
-def deploy_jobs(view: RepoView, data: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """(job id, job, credentials step) for every job that assumes an AWS role."""
-    found = []
-    for job_id, job in (data.get("jobs") or {}).items():
-        for step in job.get("steps") or []:
-            if str(step.get("uses", "")).startswith(CREDENTIALS_ACTION):
-                found.append((job_id, job, step))
-    if not found:
-        raise Stop(
-            Problem(
-                view.where(workflow_path(view.env or "")), expected(f"a step using {CREDENTIALS_ACTION}<sha>", "none")
-            )
-        )
-    return found
+STORED_KEYS = ("aws-access-key-id", "aws-secret-access-key", "aws-session-token")
+STORED_KEY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+TYPED_INPUTS = (None, "string")
 
 
 def dispatch(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    on = triggers(workflow(view, evidence))
-    where = view.where(workflow_path(view.env or ""))
+    workflow = load(view, evidence)
+    on = workflow.triggers()
+    where = workflow.file.where("on")
     if "workflow_dispatch" not in on:
         return [Problem(where, expected("on: workflow_dispatch", sorted(on) or "no trigger"))]
     automatic = sorted(set(on) - MANUAL_TRIGGERS)
@@ -72,96 +44,274 @@ def dispatch(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     return []
 
 
+# -- OIDC ----------------------------------------------------------------------------------------
+
+
 def grants_id_token(permissions: Any) -> bool:
     return permissions == "write-all" or (isinstance(permissions, dict) and permissions.get("id-token") == "write")
 
 
+def credential_steps(workflow: Workflow) -> list[Step]:
+    return [step for job_id in workflow.jobs for step in workflow.steps(job_id) if assumes_role(step.data)]
+
+
+def resolved_setting(run: Run, step: Step, name: str) -> Any:
+    settings = step.data.get("with")
+    raw = settings.get(name) if isinstance(settings, dict) else None
+    return raw, resolve(raw, run.evaluator(step.job, step)) if raw is not None else None
+
+
 def oidc(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    data = workflow(view, evidence)
+    workflow = load(view, evidence)
     spec = view.platform.environments[view.env or ""]
-    where = view.where(workflow_path(view.env or ""))
+    steps = credential_steps(workflow)
+    if not steps:
+        return [Problem(workflow.file.where(), expected(f"a step using {CREDENTIALS_ACTION}<ref> (OIDC)", "none"))]
     problems = []
-    for job_id, job, step in deploy_jobs(view, data):
-        permissions = job.get("permissions", data.get("permissions"))
-        if not grants_id_token(permissions):
-            problems.append(
-                Problem(where, f"jobs.{job_id}.permissions: {expected('id-token: write', json.dumps(permissions))}")
-            )
-        settings = step.get("with") or {}
-        if "aws-access-key-id" in settings or "aws-secret-access-key" in settings:
-            problems.append(Problem(where, f"jobs.{job_id}: {expected('OIDC (no stored keys)', 'aws-access-key-id')}"))
-        role = str(settings.get("role-to-assume", ""))
-        match = ROLE_ARN.match(role)
-        if not match or match.group(1) != spec.account_id:
+    assuming = {step.job for step in steps}
+    for job_id in workflow.deploying_jobs():
+        if job_id in workflow.unread:
+            problems.append(Problem(workflow.jobs[job_id].where("uses"), f"jobs.{job_id}: {workflow.unread[job_id]}"))
+        elif job_id not in assuming:
             problems.append(
                 Problem(
-                    where,
-                    f"jobs.{job_id} role-to-assume: {expected(f'a role in account {spec.account_id}', role or 'none')}",
+                    workflow.jobs[job_id].where(),
+                    f"jobs.{job_id}: {expected(f'a role assumed through {CREDENTIALS_ACTION}<ref>', 'none')}",
                 )
             )
-        region = settings.get("aws-region")
-        if region != spec.region:
-            problems.append(Problem(where, f"jobs.{job_id} aws-region: {expected(spec.region, region)}"))
+    problems += stored_keys(workflow)
+    run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
+    for step in steps:
+        problems += step_oidc(workflow, run, step, spec.account_id, spec.region)
     return problems
 
 
-def environment_name(job: dict[str, Any]) -> str | None:
-    environment = job.get("environment")
-    return environment.get("name") if isinstance(environment, dict) else environment
-
-
-def approval(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    wanted = view.platform.environments[view.env or ""].approval_environment
-    # Without a gate, the job may still run in the env's (unprotected) GitHub environment.
-    allowed = {wanted} if wanted else {None, view.platform.github_environment(view.env or "")}
-    data = workflow(view, evidence)
+def stored_keys(workflow: Workflow) -> list[Problem]:
+    """AWS keys in an `env:` at any level (workflow, called workflow, job, step), at the key's line."""
+    places: list[tuple[Any, Callable[[str], str]]] = []
+    files = {id(job.file): job.file for job in workflow.jobs.values()}
+    places += [(file.data.get("env"), partial(file.where, "env")) for file in files.values()]
+    for job_id, job in workflow.jobs.items():
+        places.append((job.data.get("env"), partial(job.where, "env")))
+        places += [
+            (step.data.get("env"), partial(job.where, "steps", step.index, "env")) for step in workflow.steps(job_id)
+        ]
     return [
-        Problem(
-            view.where(workflow_path(view.env or "")),
-            f"jobs.{job_id}.environment: {expected(repr(wanted), repr(environment_name(job)))}",
-        )
-        for job_id, job, _ in deploy_jobs(view, data)
-        if environment_name(job) not in allowed
+        Problem(where(name), expected("OIDC (no stored keys)", name))
+        for env, where in places
+        if isinstance(env, dict)
+        for name in STORED_KEY_VARIABLES
+        if name in env
     ]
 
 
-def checks_confirmation(step: dict[str, Any], inputs: list[str], confirmation: str) -> bool:
-    """A step that reads a dispatch input, compares it with the confirmation text and fails otherwise.
+def effective_permissions(workflow: Workflow, job_id: str) -> list[tuple[Any, str]]:
+    """(permissions, where) from the job outwards: the job's or its file's, then the calling job's, and so on.
 
-    A step that may be skipped (`if:`) or whose failure is ignored (`continue-on-error`) guards nothing.
+    A called workflow's token can only narrow its caller's, so every level written must grant id-token.
     """
-    if "if" in step or step.get("continue-on-error") not in (None, False):
-        return False
-    text = json.dumps({k: step.get(k) for k in ("env", "run", "if", "with")})
-    reads_input = any(re.search(rf"(github\.event\.)?inputs\.{re.escape(i)}\b", text) for i in inputs)
-    fails = bool(FAILS.search(str(step.get("run", "")) + str(step.get("with", ""))))
-    return reads_input and confirmation in text and fails
+    levels = []
+    current: str | None = job_id
+    while current is not None:
+        job = workflow.jobs[current]
+        if "permissions" in job.data:
+            levels.append((job.data["permissions"], job.where("permissions")))
+        elif "permissions" in job.file.data:
+            levels.append((job.file.data["permissions"], job.file.where("permissions")))
+        current = job.parent
+    return levels
+
+
+def step_oidc(workflow: Workflow, run: Run, step: Step, account: str, region: str) -> list[Problem]:
+    job_id = step.job
+    job = workflow.jobs[job_id]
+    at = ("steps", step.index)
+    problems = []
+    levels = effective_permissions(workflow, job_id)
+    refusing = next(((p, w) for p, w in levels if not grants_id_token(p)), None)
+    if refusing is not None or not levels:
+        permissions, where = refusing or (None, job.where())
+        problems.append(
+            Problem(where, f"jobs.{job_id}.permissions: {expected('id-token: write', json.dumps(permissions))}")
+        )
+    settings = step.data.get("with") if isinstance(step.data.get("with"), dict) else {}
+    stored = [key for key in STORED_KEYS if key in settings]
+    if stored:
+        problems.append(
+            Problem(job.where(*at, "with", stored[0]), f"jobs.{job_id}: {expected('OIDC (no stored keys)', stored[0])}")
+        )
+    raw, role = resolved_setting(run, step, "role-to-assume")
+    where = job.where(*at, "with", "role-to-assume")
+    if isinstance(role, Unknown):
+        problems.append(Problem(where, f"jobs.{job_id} role-to-assume: {cannot_resolve(raw, role)}"))
+    else:
+        match = ROLE_ARN.match(to_text(role))
+        if not match or match.group(1) != account:
+            found = to_text(role) or "none"
+            problems.append(
+                Problem(where, f"jobs.{job_id} role-to-assume: {expected(f'a role in account {account}', found)}")
+            )
+    raw, found_region = resolved_setting(run, step, "aws-region")
+    where = job.where(*at, "with", "aws-region")
+    if isinstance(found_region, Unknown):
+        problems.append(Problem(where, f"jobs.{job_id} aws-region: {cannot_resolve(raw, found_region)}"))
+    elif found_region != region:
+        problems.append(Problem(where, f"jobs.{job_id} aws-region: {expected(region, found_region)}"))
+    return problems
+
+
+def deploy_role(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """The kit's convention: the role is the repository's own deploy role from the spec
+    (`github.repo_deploy_role`, e.g. `bbws-deploy-<repo>-<env>`), which the bootstrap creates."""
+    workflow = load(view, evidence)
+    wanted = view.platform.repo_deploy_role_arn(view.name, view.env or "")
+    run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
+    problems = []
+    for step in credential_steps(workflow):
+        raw, role = resolved_setting(run, step, "role-to-assume")
+        where = workflow.jobs[step.job].where("steps", step.index, "with", "role-to-assume")
+        if isinstance(role, Unknown):
+            problems.append(Problem(where, f"jobs.{step.job} role-to-assume: {cannot_resolve(raw, role)}"))
+        elif role != wanted:
+            problems.append(Problem(where, f"jobs.{step.job} role-to-assume: {expected(wanted, role)}"))
+    return problems
+
+
+# -- the approval gate ---------------------------------------------------------------------------
+
+
+def environment_name(run: Run, job_id: str) -> Any:
+    """The job's environment (`environment: sit` or `{name: sit}`), its `${{ }}` evaluated."""
+    environment = run.workflow.jobs[job_id].data.get("environment")
+    name = environment.get("name") if isinstance(environment, dict) else environment
+    return resolve(name, Evaluator(run.contexts(job_id, None))) if name is not None else None
+
+
+def approval(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """Nothing that deploys runs unless the env's protected environment let a job of its chain start."""
+    wanted = view.platform.environments[view.env or ""].approval_environment
+    workflow = load(view, evidence)
+    return gate_problems(workflow, wanted or "")
+
+
+def gate_problems(workflow: Workflow, wanted: str) -> list[Problem]:
+    typed = workflow.typed_inputs()  # an environment named by an input is whatever someone types
+    probe = Run(workflow, typed, workflow.deploy_rule)
+    names = {job_id: environment_name(probe, job_id) for job_id in workflow.jobs}
+    gated = frozenset(job_id for job_id, name in names.items() if isinstance(name, str) and name == wanted)
+    run = Run(workflow, typed, workflow.deploy_rule, blocked=gated)
+    problems = []
+    for job_id in deploying_jobs_or_stop(workflow):
+        index = run.first_deploy(job_id)
+        if index is None:
+            continue
+        found = names[job_id]
+        job = workflow.jobs[job_id].data
+        if isinstance(found, Unknown):
+            environment = job.get("environment")
+            shown = cannot_resolve(environment.get("name") if isinstance(environment, dict) else environment, found)
+        else:
+            shown = "none" if found is None else repr(found)
+        where = workflow.jobs[job_id].where("environment") if "environment" in job else workflow.jobs[job_id].where()
+        problems.append(
+            Problem(
+                where,
+                f"jobs.{job_id}.environment: {expected(f'{wanted!r} (on the job or on a job it needs)', shown)}: "
+                f"{deploy_label(workflow, job_id, index)} runs without approval",
+            )
+        )
+    return problems
+
+
+def deploy_label(workflow: Workflow, job_id: str, index: int) -> str:
+    if index < 0:
+        return f"the reusable workflow of jobs.{job_id}"
+    step = workflow.steps(job_id)[index] if index < len(workflow.steps(job_id)) else None
+    return f"step {step.label!r} (line {workflow.jobs[job_id].line('steps', index)})" if step else "a step"
+
+
+def deploying_jobs_or_stop(workflow: Workflow) -> list[str]:
+    jobs = workflow.deploying_jobs()
+    if not jobs:
+        raise Stop(
+            Problem(
+                workflow.file.where("jobs"),
+                expected("a job that deploys (terraform apply, a deploy command, or assuming an AWS role)", "none"),
+            )
+        )
+    return jobs
+
+
+# -- the typed confirmation ----------------------------------------------------------------------
+
+
+def wrong_values(word: str) -> list[str]:
+    """What someone might type instead: empty, near misses, other words. Case is not judged (GitHub's == ignores it)."""
+    candidates = ["", "no", "yes", "true", "prod", word[:-1], word + "x", "x" + word, word.split("-")[0], f"{word} now"]
+    return [c for c in dict.fromkeys(candidates) if c.casefold() != word.casefold()]
 
 
 def confirmation(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    spec = view.platform.environments[view.env or ""]
-    wanted = spec.confirmation or ""
-    data = workflow(view, evidence)
-    where = view.where(workflow_path(view.env or ""))
-    dispatch_trigger = triggers(data).get("workflow_dispatch") or {}
-    inputs = [name for name, body in (dispatch_trigger.get("inputs") or {}).items() if (body or {}).get("required")]
-    if not inputs:
-        return [Problem(where, expected("a required workflow_dispatch input for the typed confirmation", "none"))]
-    problems = []
-    jobs = data.get("jobs") or {}
-    for job_id, job, _ in deploy_jobs(view, data):
-        first_steps = [(job.get("steps") or [{}])[0]]
-        needs = job.get("needs") or []
-        for needed in [needs] if isinstance(needs, str) else needs:
-            first_steps.append(((jobs.get(needed) or {}).get("steps") or [{}])[0])
-        if not any(checks_confirmation(step, inputs, wanted) for step in first_steps):
-            problems.append(
-                Problem(
-                    where,
-                    f"jobs.{job_id}: {expected(f'a first step that fails unless the input reads {wanted!r}', 'none')}",
-                )
+    word = view.platform.environments[view.env or ""].confirmation or ""
+    workflow = load(view, evidence)
+    return confirmation_problems(workflow, word)
+
+
+def confirmation_problems(workflow: Workflow, word: str) -> list[Problem]:
+    inputs = workflow.dispatch_inputs()
+    typed = [  # a default that is the word itself would be a confirmation nobody types
+        name
+        for name, body in inputs.items()
+        if body.get("required") is True
+        and body.get("type") in TYPED_INPUTS
+        and str(body.get("default", "")).casefold() != word.casefold()
+    ]
+    if not typed:
+        return [
+            Problem(
+                workflow.file.where("on", "workflow_dispatch"),
+                expected("a required workflow_dispatch input (type string) for the typed confirmation", "none"),
             )
-    return problems
+        ]
+    deploying = deploying_jobs_or_stop(workflow)
+    reports: list[list[Problem]] = []
+    for name in typed:
+        problems = guard_problems(workflow, deploying, name, word)
+        if not problems:
+            return []
+        reports.append(problems)
+    return reports[0]
+
+
+def guard_problems(workflow: Workflow, deploying: list[str], name: str, word: str) -> list[Problem]:
+    """Problems unless every deploying step is stopped for every wrong value and one can run for the word."""
+    unknown = workflow.typed_inputs()
+    for wrong in wrong_values(word):
+        run = Run(workflow, {**unknown, name: wrong}, workflow.deploy_rule)
+        leaks = [(job_id, run.first_deploy(job_id)) for job_id in deploying]
+        leaks = [(job_id, index) for job_id, index in leaks if index is not None]
+        if leaks:
+            wanted = f"nothing that deploys to run unless {name} reads {word!r}"
+            return [
+                Problem(
+                    workflow.jobs[job_id].where("steps", index) if index >= 0 else workflow.jobs[job_id].where(),
+                    f"jobs.{job_id}: "
+                    + expected(wanted, f"{deploy_label(workflow, job_id, index)} runs when it reads {wrong!r}"),
+                )
+                for job_id, index in leaks
+            ]
+    run = Run(workflow, {**unknown, name: word}, workflow.deploy_rule)
+    if all(run.first_deploy(job_id) is None for job_id in deploying):
+        return [
+            Problem(
+                workflow.jobs[deploying[0]].where(),
+                f"jobs.{deploying[0]}: {expected(f'the deploy to run when {name} reads {word!r}', 'it never does')}",
+            )
+        ]
+    return []
+
+
+# -- schema and pins -----------------------------------------------------------------------------
 
 
 @cache
@@ -173,31 +323,45 @@ def workflow_schema() -> dict[str, Any]:
 def schema(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     import jsonschema
 
-    data = workflow(view, evidence)
+    workflow = load(view, evidence)
     validator = jsonschema.Draft7Validator(workflow_schema())
-    where = view.where(workflow_path(view.env or ""))
     problems = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))[:5]:
+    for error in sorted(validator.iter_errors(workflow.data), key=lambda e: list(map(str, e.absolute_path)))[:5]:
         # "is not valid under any of the given schemas" hides the cause: report the deepest one.
         cause = max(error.context or [error], key=lambda e: len(e.absolute_path))
         path = ".".join(map(str, cause.absolute_path)) or "(top)"
-        problems.append(Problem(where, f"{path}: {cause.message[:200]}"))
+        problems.append(Problem(workflow.file.where(*cause.absolute_path), f"{path}: {cause.message[:200]}"))
     return problems
 
 
 def pinned(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    data = workflow(view, evidence)
-    where = view.where(workflow_path(view.env or ""))
+    workflow = load(view, evidence)
     return [
-        Problem(where, f"jobs.{job_id}: {expected('an action pinned to a full commit SHA', step['uses'])}")
-        for job_id, job in (data.get("jobs") or {}).items()
-        for step in job.get("steps") or []
-        if "uses" in step and not str(step["uses"]).startswith("./") and not PINNED.match(str(step["uses"]))
+        Problem(
+            workflow.jobs[step.job].where("steps", step.index, "uses"),
+            f"jobs.{step.job}: {expected('an action pinned to a full commit SHA', step.data['uses'])}",
+        )
+        for job_id in workflow.jobs
+        for step in workflow.steps(job_id)
+        if "uses" in step.data
+        and not str(step.data["uses"]).startswith("./")
+        and not PINNED.match(str(step.data["uses"]))
     ]
 
 
-def has_approval(platform: Platform, env: str) -> bool:
-    return platform.environments[env].approval_environment is not None
+# -- which envs ----------------------------------------------------------------------------------
+
+
+def gated_only(platform: Platform, env: str) -> bool:
+    """The requirement's approval gate: an env with a protected environment and no typed confirmation (sit)."""
+    spec = platform.environments[env]
+    return spec.approval_environment is not None and spec.confirmation is None
+
+
+def gated_and_confirmed(platform: Platform, env: str) -> bool:
+    """The kit also gates the confirmed env (prod) with its protected environment: not a requirement line."""
+    spec = platform.environments[env]
+    return spec.approval_environment is not None and spec.confirmation is not None
 
 
 def has_confirmation(platform: Platform, env: str) -> bool:
@@ -206,7 +370,7 @@ def has_confirmation(platform: Platform, env: str) -> bool:
 
 W = Requirement.INFRA_WORKFLOWS
 EVERY = RepoScope.EVERY_REPO
-FILES = (".github/workflows/deploy-{env}.yml",)
+FILES = (workflow_path("{env}"),)
 CRITERIA = [
     Criterion(
         id="WF-DISPATCH",
@@ -218,24 +382,43 @@ CRITERIA = [
     ),
     Criterion(
         id="WF-OIDC",
-        title="OIDC: id-token write and a role in the env's account, no stored keys",
+        title="OIDC: id-token write and a role in the env's account and region, no stored keys",
         requirement=W,
         scope=EVERY,
         files=FILES,
         static=oidc,
     ),
     Criterion(
+        id="WF-DEPLOY-ROLE",
+        profile=Profile.PLATFORM,
+        title="The role assumed is the spec's deploy role of the env",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=deploy_role,
+    ),
+    Criterion(
         id="WF-APPROVAL",
-        title="The deploy waits for the env's protected GitHub environment",
+        title="Nothing deploys before the env's protected GitHub environment approves (sit)",
         requirement=W,
         scope=EVERY,
         files=FILES,
         static=approval,
-        env_applies=has_approval,
+        env_applies=gated_only,
+    ),
+    Criterion(
+        id="WF-APPROVAL-CONFIRMED",
+        profile=Profile.PLATFORM,
+        title="The confirmed deploy (prod) also waits for its protected GitHub environment",
+        requirement=W,
+        scope=EVERY,
+        files=FILES,
+        static=approval,
+        env_applies=gated_and_confirmed,
     ),
     Criterion(
         id="WF-CONFIRM",
-        title="A typed confirmation is checked before anything else runs",
+        title="Nothing that deploys runs unless the typed confirmation input reads the env's word",
         requirement=W,
         scope=EVERY,
         files=FILES,

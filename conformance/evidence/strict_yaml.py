@@ -59,8 +59,15 @@ def _first_alias(text: str) -> AliasEvent | None:
 
 def load_strict(text: str) -> Any:
     """The document, or yaml.YAMLError with the line (a RecursionError becomes one too)."""
+    return compose_strict(text)[1]
+
+
+def compose_strict(text: str) -> tuple[Node | None, Any]:
+    """The document's node tree (marks kept, for readers that name lines) and the document built from it."""
+    loader = StrictLoader(text)
     try:
-        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
     except AliasRefused:
         alias = _first_alias(text)
         if alias is None:
@@ -70,3 +77,5 @@ def load_strict(text: str) -> Any:
     except RecursionError:  # the pure-Python loader (libyaml stops at 1000 levels itself)
         start = yaml.Mark("<document>", 0, 0, 0, None, None)
         raise yaml.MarkedYAMLError(None, None, "nests too deeply", start) from None
+    finally:
+        loader.dispose()

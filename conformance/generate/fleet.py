@@ -21,7 +21,13 @@ from cookiecutter.exceptions import CookiecutterException
 from cookiecutter.main import cookiecutter
 
 from conformance.generate.answers import infrastructure_template_json, lambda_render_json
-from conformance.generate.interrupt import Interrupted, deferred_signals, direct_children, stop_children
+from conformance.generate.interrupt import (
+    Interrupted,
+    deferred_signals,
+    direct_children,
+    hooks_in_their_own_process_group,
+    stop_children,
+)
 from conformance.paths import INFRASTRUCTURE_TEMPLATE, LAMBDA_TEMPLATE, PROJECT_ROOT
 from conformance.platform.model import Platform
 
@@ -102,6 +108,7 @@ def render(plan: RepoPlan, workdir: Path) -> Path:
     instance = workdir / "template" / plan.template.name
     shutil.copytree(plan.template, instance, symlinks=False)
     (instance / "cookiecutter.json").write_text(json.dumps(plan.answers, indent=1), encoding="utf-8")
+    hooks_in_their_own_process_group()
     hooks_path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     previous = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = hooks_path  # the hooks run in a subprocess and import this package

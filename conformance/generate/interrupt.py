@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -124,3 +125,28 @@ def stop_children(spared: set[int], timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while any(_alive(pid) for pid in frozen) and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+class _HookProcesses:
+    """`subprocess` as cookiecutter's hook runner sees it: each hook starts in a process group of its own.
+
+    Ctrl-C goes to the terminal's foreground group: without this a hook (and its git) would get it
+    too and print its own traceback, even before its first line runs. Apart, only the generator
+    hears it, says so once, and `stop_children` (which follows /proc, not groups) stops the hook.
+    """
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        kwargs.setdefault("process_group", 0)
+        return subprocess.Popen(*args, **kwargs)  # type: ignore[call-overload]
+
+
+def hooks_in_their_own_process_group() -> None:
+    """Make cookiecutter start its hooks apart from the terminal's Ctrl-C (idempotent)."""
+    from cookiecutter import hooks
+
+    if not isinstance(hooks.subprocess, _HookProcesses):
+        hooks.subprocess = _HookProcesses()  # type: ignore[assignment]
