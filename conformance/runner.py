@@ -12,12 +12,15 @@ run's one AWS reader, handing it what the catalogue knows (the allow-list and th
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.catalogue import OWNERS, allowed_operations
 from conformance.core import Problem, SkipCase, Stop
+from conformance.criteria import terraform_cli
 from conformance.criteria.base import Criterion
 from conformance.criteria.hcl_checks import unresolved
 from conformance.evidence.evaluate import Unresolvable
@@ -30,6 +33,9 @@ from conformance.platform.model import LambdaFunction, Platform
 PRESENT = "REPO-PRESENT"
 STATIC = "static"
 LIVE = "live"
+# Threads that read ahead: botocore's connection pool per client holds 10 (max_pool_connections),
+# so no thread ever waits for a connection, whichever service they all read at once.
+READ_AHEAD_THREADS = 10
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,40 @@ def live_evidence(
 ) -> LiveEvidence:
     """The run's one reader of AWS, guarded by the catalogue's declared reads."""
     return LiveEvidence(platform, endpoint_url, allowed=allowed_operations(platform), owners=OWNERS, retries=retries)
+
+
+def read_ahead(cases: Iterable[Case], evidence: LiveEvidence, threads: int = READ_AHEAD_THREADS) -> int:
+    """Make the live cases' AWS reads before they run, concurrently; returns how many reads were made.
+
+    Each case runs once on a twin of `evidence` (same session, guard, clients, counters; verdicts of
+    its own, thrown away) in a pool of `threads`: the account guard first, then the check's reads in
+    the check's own order, so a read that needs another's answer (a queue's URL, an API's ID) waits
+    for it, and independent reads overlap. A read two threads need is made once (conformance.live.
+    concurrent). The cases then run in order on `evidence`, which finds every read made and reports
+    it as a run without read-ahead would: same calls, same outcomes, under the same cases.
+    """
+    planned = [c for c in cases if c.source == LIVE and c.criterion.live is not None and c.env is not None]
+    if len(planned) < 2 or threads < 2:
+        return 0
+    twin = evidence.twin()
+
+    def rehearse(case: Case) -> None:
+        with contextlib.suppress(Exception):  # whatever it met, the case meets again, in order, on `evidence`
+            run_live_case(case, twin)
+
+    with ThreadPoolExecutor(min(threads, len(planned)), thread_name_prefix="read-ahead") as pool:
+        list(pool.map(rehearse, planned))
+    return len(evidence.ahead)
+
+
+def prepare_static(cases: Iterable[Case], evidence: FleetEvidence) -> None:
+    """Start, in the background, the slow work the static cases will wait for: terraform's checks."""
+    terraform_cli.prepare(evidence, [(c.criterion.id, c.repo) for c in cases if c.source == STATIC])
+
+
+def finish_static(evidence: FleetEvidence) -> None:
+    """Stop what `prepare_static` started and is still running (a run cut short), and clean up."""
+    terraform_cli.finish(evidence)
 
 
 def run_live_case(case: Case, evidence: LiveEvidence) -> Outcome:

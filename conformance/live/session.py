@@ -18,13 +18,16 @@ runs before any other call (STS get_caller_identity must name the env's account)
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from conformance.live.concurrent import ReadAhead
 from conformance.live.errors import MAX_ATTEMPTS, Absent, LiveError, Stopped, Subject, classify, snake
 from conformance.live.guard import ACCOUNT_READ, account_mismatch, install_read_only
 from conformance.platform.model import Names, Platform
@@ -62,6 +65,10 @@ class LiveEvidence:
         self._clients: dict[tuple[str, str], Any] = {}
         self._cache: dict[tuple[str, str, str, str], tuple[bool, Any]] = {}
         self._envs: dict[str, LiveEnv] = {}
+        # Concurrency (conformance.live.concurrent): the raw outcome of every read, made once
+        # whichever thread asks first; one lock for the session, the clients and the counters.
+        self.ahead = ReadAhead()
+        self._lock = threading.RLock()
 
     # -- the session and its clients ----------------------------------------------------------
 
@@ -73,6 +80,10 @@ class LiveEvidence:
     @property
     def session(self) -> Any:
         """The run's one boto3 Session; the guard and counters are hooked in before any client."""
+        with self._lock:
+            return self._make_session()
+
+    def _make_session(self) -> Any:
         if self._session is None:
             import boto3
             import botocore.session
@@ -89,6 +100,10 @@ class LiveEvidence:
         return self._session
 
     def client(self, service: str, region: str) -> Any:
+        with self._lock:  # a client is thread-safe once made; making one is not
+            return self._make_client(service, region)
+
+    def _make_client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
             from botocore.config import Config
@@ -101,13 +116,15 @@ class LiveEvidence:
         return self._clients[key]
 
     def _count_call(self, model: Any, **_: Any) -> None:
-        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+        with self._lock:
+            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
     def _count_attempt(self, request: Any, **_: Any) -> None:
         header = request.headers.get("amz-sdk-request", "")
         match = ATTEMPT.search(header.decode() if isinstance(header, bytes) else str(header))
         if match and int(match.group(1)) > 1:
-            self.retried += 1
+            with self._lock:
+                self.retried += 1
 
     def owner(self, kind: str) -> str | None:
         """The ID of the criterion that reports a missing resource of this kind."""
@@ -185,7 +202,7 @@ class LiveEvidence:
         if self.stopped is not None:
             raise self.stopped
         try:
-            response = read(self.client(service, region))
+            response = self.ahead.take(key, lambda: read(self.client(service, region)))
         except Exception as error:
             attempts = self.retries.get("total_max_attempts", MAX_ATTEMPTS)
             failure = classify(error, service, operation, subject, where, self.endpoint, attempts)
@@ -200,6 +217,19 @@ class LiveEvidence:
             raise failure from None
         self._cache[key] = (True, response)
         return response
+
+    # -- concurrency (conformance.live.concurrent) ----------------------------------------------
+
+    def twin(self) -> LiveEvidence:
+        """A reader for threads that read ahead: this run's session, clients, counters and raw reads,
+        but verdicts of its own (classified answers, stops, account checks), to be thrown away."""
+        with self._lock:
+            self._make_session()  # made here, once: the twin must share it, not make its own
+        twin = copy.copy(self)
+        twin._cache = {}
+        twin._envs = {}
+        twin.stopped = None
+        return twin
 
 
 class LiveEnv:
