@@ -8,7 +8,8 @@ Before the first case of each half runs, the slow work of every case the session
 (after `-m`, `-k` and deselection) is started: terraform's checks in the background
 (`prepare_static`), and the live reads, made concurrently (`read_ahead`). The cases then report
 one by one, in order, as they would without it. A pytest-xdist worker does neither: it runs only
-some of the cases it collected, each of which does its own work.
+some of the cases it collected, each of which does its own work. While the static cases run,
+Python's collector leaves alone what existed when they started (`long_lived_heap`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from conformance.runner import (
     Case,
     Outcome,
     finish_static,
+    long_lived_heap,
     prepare_static,
     read_ahead,
     run_case,
@@ -53,10 +55,12 @@ def _planned(request: pytest.FixtureRequest, source: str) -> list[Case]:
 
 @pytest.fixture(scope="session")
 def conformance_static_run(conformance_evidence, request: pytest.FixtureRequest) -> Iterator[object]:
-    """The session's evidence, with terraform's checks of every planned case started in the background."""
-    prepare_static(_planned(request, STATIC), conformance_evidence)
-    yield conformance_evidence
-    finish_static(conformance_evidence)
+    """The session's evidence, with terraform's checks of every planned case started in the background
+    and the collector set for a heap that only grows until the run ends (`long_lived_heap`)."""
+    with long_lived_heap():
+        prepare_static(_planned(request, STATIC), conformance_evidence)
+        yield conformance_evidence
+        finish_static(conformance_evidence)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,11 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# Threads that read ahead, and each client's connection pool (botocore's max_pool_connections,
+# 10 by default): as many connections as threads, so no thread ever waits for one or opens one
+# that is thrown away. A full dev run has about 50 jobs (a case, a client, a read each).
+READ_AHEAD_THREADS = 32
+
 
 class ReadAhead:
     """Raw outcomes of reads by key: made once, by whichever thread asks first; the others wait for it."""

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from conformance.live.concurrent import ReadAhead
+from conformance.live.concurrent import READ_AHEAD_THREADS, ReadAhead
 from conformance.live.errors import MAX_ATTEMPTS, Absent, LiveError, Stopped, Subject, classify, snake
 from conformance.live.guard import ACCOUNT_READ, account_mismatch, install_read_only
 from conformance.platform.model import Names, Platform
@@ -66,9 +66,11 @@ class LiveEvidence:
         self._cache: dict[tuple[str, str, str, str], tuple[bool, Any]] = {}
         self._envs: dict[str, LiveEnv] = {}
         # Concurrency (conformance.live.concurrent): the raw outcome of every read, made once
-        # whichever thread asks first; one lock for the session, the clients and the counters.
+        # whichever thread asks first; a lock for making the session and clients (slow, rare) and
+        # one for the counters (taken on every call, never held for long).
         self.ahead = ReadAhead()
         self._lock = threading.RLock()
+        self._count_lock = threading.Lock()
 
     # -- the session and its clients ----------------------------------------------------------
 
@@ -100,7 +102,10 @@ class LiveEvidence:
         return self._session
 
     def client(self, service: str, region: str) -> Any:
-        with self._lock:  # a client is thread-safe once made; making one is not
+        made = self._clients.get((service, region))
+        if made is not None:  # a client is thread-safe once made; making one is not
+            return made
+        with self._lock:
             return self._make_client(service, region)
 
     def _make_client(self, service: str, region: str) -> Any:
@@ -109,21 +114,26 @@ class LiveEvidence:
             from botocore.config import Config
 
             # botocore rewrites the retries dict it is given: give each client its own copy.
-            config = Config(retries=dict(self.retries), connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+            config = Config(
+                retries=dict(self.retries),
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                max_pool_connections=READ_AHEAD_THREADS,  # concurrency: a connection per thread reading ahead
+            )
             self._clients[key] = self.session.client(
                 service, region_name=region, endpoint_url=self.endpoint_url, config=config
             )
         return self._clients[key]
 
     def _count_call(self, model: Any, **_: Any) -> None:
-        with self._lock:
+        with self._count_lock:
             self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
     def _count_attempt(self, request: Any, **_: Any) -> None:
         header = request.headers.get("amz-sdk-request", "")
         match = ATTEMPT.search(header.decode() if isinstance(header, bytes) else str(header))
         if match and int(match.group(1)) > 1:
-            with self._lock:
+            with self._count_lock:
                 self.retried += 1
 
     def owner(self, kind: str) -> str | None:

@@ -141,6 +141,13 @@ def snapshot(folder: Path, root: Path) -> Snapshot:
     return Snapshot(files, tuple(folders), tuple(escapes))
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (all of them where the OS does not say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def verdict_key(check: str, toolchain: str, folder: Snapshot) -> str:
     """The cache key of one check of one folder with one toolchain."""
     text = f"bbws-conformance terraform gate 1\n{check}: {COMMANDS[check]}\n{toolchain}\n{folder.digest}\n"
@@ -163,7 +170,7 @@ class TerraformGate:
         """Raises terraform.TerraformUnavailable when terraform or its provider mirror is missing."""
         self.root = root
         self.cache = cache
-        self.workers = max(1, workers or len(os.sched_getaffinity(0)))
+        self.workers = max(1, workers or usable_cores())
         self.children = Children()
         self._scratch = Path(tempfile.mkdtemp(prefix="conformance-terraform-"))
         weakref.finalize(self, shutil.rmtree, self._scratch, True)  # also when nobody calls close()
