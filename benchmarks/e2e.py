@@ -11,6 +11,7 @@ read from Terraform's own "Creation complete after" lines, to say where the time
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import shutil
@@ -19,8 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.live import measure_live
+from benchmarks.baseline import Baseline
+from benchmarks.live import LATENCY_MS, measure_live, measure_live_latency
 from benchmarks.paths import SPEC
+from conformance.tooling.verdict_cache import CACHE_ENV
 
 Say = Callable[[str], None]
 PHASES = ("generate", "emulator", "bootstrap", "infrastructure", "lambdas", "check", "stop")
@@ -86,7 +89,9 @@ def time_plugin_detection() -> float:
     return time.perf_counter() - started
 
 
-def run_e2e(work: Path, say: Say, env: str = "dev", live_runs: int = 3) -> dict[str, Any]:
+def run_e2e(
+    work: Path, say: Say, env: str = "dev", live_runs: int = 3, baseline: Baseline | None = None
+) -> dict[str, Any]:
     from conformance.generate.fleet import generate_fleet
     from conformance.platform import load_platform
     from conformance.sandbox import bootstrap
@@ -159,14 +164,20 @@ def run_e2e(work: Path, say: Say, env: str = "dev", live_runs: int = 3) -> dict[
 
         say("sandbox: check (the suite as sandbox.py runs it: static + live, dev)")
         report = workdir / f"conformance-{env}.json"
+        # Terraform's verdicts from an empty cache: the check of a first run, not of a run after this one.
+        verdicts = root / ".work" / "terraform-verdicts"
+        shutil.rmtree(verdicts, ignore_errors=True)
         phases.start()
-        suite = run_suite(repos, env, url, spec.region, report, quiet=True)
+        base_env = {**os.environ, CACHE_ENV: str(verdicts)}
+        suite = run_suite(repos, env, url, spec.region, report, quiet=True, base_env=base_env)
         phases.end("check")
         result["check"] = {"returncode": suite.returncode, "summary": suite.summary, "live": suite.live}
         result["plugin_detection_seconds"] = time_plugin_detection()
 
         say(f"sandbox: live suite alone, {live_runs} run(s), against the same emulator")
         result["live"] = measure_live(platform, repos, env, url, work, runs=live_runs)
+        say(f"sandbox: live suite at {LATENCY_MS} ms per call, after" + (" and before" if baseline else ""))
+        result["live_latency"] = measure_live_latency(platform, repos, env, url, work, live_runs, baseline)
     finally:
         phases.start()
         emulator.stop()

@@ -3,6 +3,10 @@
 Calls needed are derived from the checks, as tests/live/test_live_calls.py does: the distinct
 (resource, service, operation) that the planned live cases declare (`planned_reads`). Calls made
 are the plugin's own count (`LiveEvidence.calls`), read by the probe at the end of the session.
+
+Then the same at AWS's latency from afar: the emulator's delay per call set to 100 ms
+(conformance.sandbox.latency), the live suite measured after and before (the baseline revision,
+benchmarks.baseline), and the delay set back to 0.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from benchmarks.baseline import Baseline
 from benchmarks.measure import median, python_env
 from benchmarks.suite import PytestRun, run_probed
 from conformance.suite_command import suite_args
+
+LATENCY_MS = 100
 
 
 def calls_needed(platform: Any, env: str) -> Counter[str]:
@@ -59,13 +66,21 @@ def compare_calls(made: dict[str, int] | None, needed: Counter[str]) -> dict[str
 
 
 def measure_live(
-    platform: Any, repos_root: Path, env: str, endpoint_url: str, work: Path, runs: int = 3
+    platform: Any,
+    repos_root: Path,
+    env: str,
+    endpoint_url: str,
+    work: Path,
+    runs: int = 3,
+    baseline: Baseline | None = None,
 ) -> dict[str, Any]:
     """One unmeasured run (bytecode, emulator's first answers), then `runs` measured ones."""
     region = platform.environments[env].region
-    prefix = work / "pycache" / "live"
+    prefix = work / "pycache" / ("live" if baseline is None else "live-before")
     prefix.mkdir(parents=True, exist_ok=True)
     environment = python_env(prefix, emulator_environment(endpoint_url, region))
+    if baseline is not None:
+        environment = baseline.environment(environment)
     args = live_args(repos_root, env, endpoint_url)
     run_probed(args, environment, work)
     measured: list[PytestRun] = [run_probed(args, environment, work) for _ in range(runs)]
@@ -83,3 +98,25 @@ def measure_live(
         "calls_equal_every_run": all(c["equal"] for c in comparisons),
         "calls_counted": all(r.aws_calls is not None for r in measured),
     }
+
+
+def measure_live_latency(
+    platform: Any,
+    repos_root: Path,
+    env: str,
+    endpoint_url: str,
+    work: Path,
+    runs: int = 3,
+    baseline: Baseline | None = None,
+    latency_ms: int = LATENCY_MS,
+) -> dict[str, Any]:
+    """The live suite with every AWS call `latency_ms` slower: after, and before when there is a baseline."""
+    from conformance.sandbox.latency import set_latency
+
+    set_latency(endpoint_url, latency_ms)
+    try:
+        after = measure_live(platform, repos_root, env, endpoint_url, work, runs)
+        before = measure_live(platform, repos_root, env, endpoint_url, work, runs, baseline) if baseline else None
+    finally:
+        set_latency(endpoint_url, 0)
+    return {"latency_ms": latency_ms, "after": after, "before": before}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from benchmarks.targets import Verdict, all_verdicts, ratio, suite_split
+from benchmarks.targets import SCALE_BASE_REPOS, Verdict, all_verdicts, ratio, suite_split
 
 SECTION_TITLES = {
-    "static": "1. Static suite on the spec's repos, against checkov and the parse floor",
+    "static": "1. Static suite on the spec's repos, against checkov, the parse floor and pytest alone; with Terraform",
     "scale": "2. Scale: the static suite on fleets of growing size",
     "live": "3. Live suite against the sandbox",
     "sandbox": "4. Sandbox end to end",
@@ -34,6 +34,16 @@ EXISTING_TESTS = (
         "retries are not new calls",
         "tests/live/test_live_guards.py",
         "total_calls == len(planned_reads(...)) under injected throttling",
+    ),
+    (
+        "reading ahead concurrently changes no call and no report",
+        "tests/live/test_live_concurrency.py",
+        "outcomes and calls with and without read_ahead, conformant, drifted, denied, wrong account, unreachable",
+    ),
+    (
+        "a cached Terraform verdict is never stale",
+        "tests/test_terraform_cache.py",
+        "a miss on every change of a folder's files, the toolchain or the check; corrupted entries ignored",
     ),
 )
 
@@ -91,9 +101,23 @@ def machine_section(results: dict[str, Any]) -> list[str]:
     return ["## Machine", "", *table(["what", "value"], rows)]
 
 
-def targets_section(verdicts: list[Verdict]) -> list[str]:
-    rows = [[v.name, v.target, v.figure, f"**{v.label}**", v.why or "-"] for v in verdicts]
-    return ["## Targets", "", *table(["target", "goal", "figure", "verdict", "why (when not met)"], rows)]
+def targets_section(verdicts: list[Verdict], results: dict[str, Any] | None = None) -> list[str]:
+    rows = [[v.name, v.target, v.before, v.figure, f"**{v.label}**", v.why or "-"] for v in verdicts]
+    baseline = (results or {}).get("baseline") or {}
+    if baseline.get("commit"):
+        said = (
+            f"Before: the suite at {baseline['commit'][:12]} (`{baseline['revision']}`, benchmarks/baseline.py),"
+            " measured in this same run, on the same fleet and machine; after: this tree."
+        )
+    else:
+        said = f"No before figures: {baseline.get('why', 'no baseline')}."
+    return [
+        "## Targets",
+        "",
+        said,
+        "",
+        *table(["target", "goal", "before", "after", "verdict", "why (when not met)"], rows),
+    ]
 
 
 def split_line(suite: dict[str, Any]) -> list[str]:
@@ -121,17 +145,30 @@ def static_section(static: dict[str, Any]) -> list[str]:
             mib(suite["warm_max_rss_mib"]),
         ]
     ]
-    if static.get("suite_terraform"):
-        run = static["suite_terraform"]
+    before = static.get("suite_before")
+    if before:
         rows.append(
             [
-                "static suite (`--terraform auto`: fmt + validate, one warm run)",
-                "-",
-                "-",
-                seconds(run["seconds"]),
-                seconds(run["inproc_seconds"]),
-                seconds(run.get("cpu_seconds")),
-                mib(run["max_rss_mib"]),
+                "before: the baseline's suite (`--terraform off`)",
+                seconds(before["cold"]["seconds"]),
+                seconds(before["cold"]["inproc_seconds"]),
+                seconds(before["warm_seconds"]),
+                seconds(before["warm_inproc_seconds"]),
+                seconds(before.get("warm_cpu_seconds")),
+                mib(before["warm_max_rss_mib"]),
+            ]
+        )
+    bare = static.get("pytest_bare")
+    if bare:
+        rows.append(
+            [
+                f"pytest alone: {bare['cases']} empty parametrised cases",
+                seconds(bare["cold"]["seconds"]),
+                seconds(bare["cold"]["inproc_seconds"]),
+                seconds(bare["warm_seconds"]),
+                seconds(bare["warm_inproc_seconds"]),
+                seconds(bare.get("warm_cpu_seconds")),
+                mib(bare["warm_max_rss_mib"]),
             ]
         )
     for label, data in (
@@ -188,12 +225,20 @@ def static_section(static: dict[str, Any]) -> list[str]:
                 times(ratio(checkov["warm_seconds"], suite["warm_seconds"]), 1),
             ]
         )
-    if static.get("suite_terraform"):
+    if before:
         ratio_rows.append(
             [
-                "suite with terraform fmt/validate / suite without, whole process",
-                "-",
-                times(ratio(static["suite_terraform"]["seconds"], suite["warm_seconds"]), 1),
+                "before: the baseline's suite / floor, whole process",
+                times(ratio(before["cold"]["seconds"], floor["cold"]["seconds"])),
+                times(ratio(before["warm_seconds"], floor["warm_seconds"])),
+            ]
+        )
+    if bare:
+        ratio_rows.append(
+            [
+                "pytest alone (as many empty cases) / floor, whole process",
+                times(ratio(bare["cold"]["seconds"], floor["cold"]["seconds"])),
+                times(ratio(bare["warm_seconds"], floor["warm_seconds"])),
             ]
         )
     lines = [
@@ -225,7 +270,65 @@ def static_section(static: dict[str, Any]) -> list[str]:
             else ""
         ),
     ]
+    if static.get("terraform"):
+        lines += ["", *terraform_lines(static)]
     return lines
+
+
+def terraform_lines(static: dict[str, Any]) -> list[str]:
+    """The gate with Terraform: before, after cold and warm, and Terraform's own floor."""
+    terraform = static["terraform"]
+    rows = []
+    for label, run in (
+        ("before: the baseline (one repository after another, fresh copies, no cache)", terraform.get("before")),
+        ("after, cold: an empty verdict cache", terraform["cold"]),
+    ):
+        if run:
+            rows.append(
+                [
+                    label,
+                    seconds(run["seconds"]),
+                    seconds(run["inproc_seconds"]),
+                    seconds(run.get("cpu_seconds")),
+                    mib(run["max_rss_mib"]),
+                    outcomes_text(run.get("outcomes")),
+                ]
+            )
+    warm = terraform["warm"]
+    rows.append(
+        [
+            f"after, warm: nothing changed (median of {warm['warm_runs']})",
+            seconds(warm.get("warm_seconds")),
+            seconds(warm.get("warm_inproc_seconds")),
+            seconds(warm.get("warm_cpu_seconds")),
+            mib(warm.get("warm_max_rss_mib")),
+            outcomes_text(terraform["cold"].get("outcomes")),
+        ]
+    )
+    floor = terraform.get("floor") or {}
+    lines = [
+        "The gate with Terraform: the same suite with `--terraform auto` (`terraform fmt -check`, `init"
+        " -backend=false` and `validate` of every repository, offline), whole process.",
+        "",
+        *table(["run", "whole", "in process", "CPU (user + sys)", "peak RSS", "outcomes"], rows),
+    ]
+    if floor.get("ok"):
+        lines += [
+            "",
+            f"Terraform's own cost, for one repository ({floor['repo']}, the largest), as the gate runs it: `init`"
+            f" {seconds(floor['init_seconds'])} ({seconds(floor['init_cpu_seconds'])} CPU), `validate`"
+            f" {seconds(floor['validate_seconds'])} ({seconds(floor['validate_cpu_seconds'])} CPU, the AWS"
+            " provider and its schema included).",
+        ]
+    return lines
+
+
+def checkov_cell(size: dict[str, Any], checkov_8: dict[str, Any] | None) -> str:
+    checkov = size.get("checkov") or (checkov_8 if size["repos"] == SCALE_BASE_REPOS else None) or {}
+    if not checkov.get("available"):
+        return "-"
+    taken = checkov.get("seconds", checkov.get("warm_seconds"))
+    return f"{taken:.1f} s ({times(ratio(taken, size['seconds']), 1)} the suite)"
 
 
 def scale_section(scale: dict[str, Any]) -> list[str]:
@@ -253,6 +356,8 @@ def scale_section(scale: dict[str, Any]) -> list[str]:
                 mib(xdist.get("max_rss_mib")),
                 "yes" if xdist.get("same_verdicts") else ("-" if not xdist else "NO"),
                 report,
+                checkov_cell(size, scale.get("checkov_8")),
+                seconds((size.get("before") or {}).get("seconds")),
             ]
         )
     header = [
@@ -271,6 +376,8 @@ def scale_section(scale: dict[str, Any]) -> list[str]:
         "-n 2 peak RSS (largest process)",
         "-n 2 same verdicts",
         "-n 2 JSON report results",
+        "checkov (whole, warm)",
+        "before: the baseline's suite (whole)",
     ]
     sizes = sorted(scale["sizes"], key=lambda s: s["repos"])
     growth = [
@@ -300,7 +407,33 @@ def scale_section(scale: dict[str, Any]) -> list[str]:
     return lines
 
 
-def live_section(live: dict[str, Any]) -> list[str]:
+def latency_lines(latency: dict[str, Any]) -> list[str]:
+    rows = []
+    for label, run in (
+        ("before: the baseline (reads one after another)", latency.get("before")),
+        ("after", latency["after"]),
+    ):
+        if run:
+            rows.append(
+                [
+                    label,
+                    seconds(run["seconds"]),
+                    seconds(run["inproc_seconds"]),
+                    f"{run['calls']['made']} made / {run['calls']['needed']} needed",
+                    "yes" if run["calls_equal_every_run"] else "NO",
+                    outcomes_text(run["outcomes"]),
+                ]
+            )
+    return [
+        f"At AWS's latency from afar: the emulator's delay set to {latency['latency_ms']} ms per AWS call"
+        f" (`sandbox.py up --latency-ms {latency['latency_ms']}`; conformance/sandbox/latency.py), the same"
+        f" suite, median of {latency['after']['runs']} runs each.",
+        "",
+        *table(["run", "whole", "in process", "calls", "calls equal in every run", "outcomes"], rows),
+    ]
+
+
+def live_section(live: dict[str, Any], latency: dict[str, Any] | None = None) -> list[str]:
     calls = live["calls"]
     rows = [
         [op, str(d["made"]), str(d["needed"]), "" if d["made"] == d["needed"] else "differs"]
@@ -329,6 +462,7 @@ def live_section(live: dict[str, Any]) -> list[str]:
         ),
         "",
         *table(["operation", "made", "needed", ""], rows),
+        *(["", *latency_lines(latency)] if latency else []),
     ]
 
 
@@ -394,12 +528,14 @@ def observations(results: dict[str, Any]) -> list[str]:
     found = []
     sections = results.get("sections", {})
     static = sections.get("static") or {}
-    if static.get("suite_terraform"):
-        extra = static["suite_terraform"]["seconds"] - static["suite"]["warm_seconds"]
+    terraform = static.get("terraform") or {}
+    if terraform.get("before") and terraform.get("cold"):
         found.append(
-            f"`--terraform auto` adds {extra:.1f} s to the static suite on {static['repos']} repos"
-            f" ({extra / static['repos']:.1f} s per repo: `terraform init -backend=false` + `validate` in a copy,"
-            " one repository after another)."
+            f"`--terraform auto` took {terraform['before']['seconds']:.1f} s before and"
+            f" {terraform['cold']['seconds']:.1f} s now with nothing cached"
+            f" ({terraform['before']['cpu_seconds']:.0f} s and {terraform['cold']['cpu_seconds']:.0f} s of CPU):"
+            " the repositories two at a time, providers linked from the mirror, Go's collector off for the"
+            " provider's short life; then nothing until a repository's Terraform changes."
         )
     for size in (sections.get("scale") or {}).get("sizes", []):
         xdist = size.get("xdist")
@@ -448,19 +584,25 @@ def results_markdown(results: dict[str, Any]) -> str:
         "",
         *machine_section(results),
         "",
-        *targets_section(all_verdicts(results)),
+        *targets_section(all_verdicts(results), results),
         "",
     ]
     static = sections.get("static")
     lines += static_section(static) if static else skipped_section("static", skipped.get("static", "not run"))
     lines.append("")
     scale = sections.get("scale")
+    if scale and static and (static.get("checkov") or {}).get("available"):
+        scale = {**scale, "checkov_8": static["checkov"]}
     lines += scale_section(scale) if scale else skipped_section("scale", skipped.get("scale", "not run"))
     lines.append("")
     e2e = sections.get("sandbox")
     why = results.get("terraform_missing") or skipped.get("sandbox", "not run")
     live = (e2e or {}).get("live")
-    lines += live_section(live) if live else skipped_section("live", (e2e or {}).get("error") or why)
+    lines += (
+        live_section(live, (e2e or {}).get("live_latency"))
+        if live
+        else skipped_section("live", (e2e or {}).get("error") or why)
+    )
     lines.append("")
     lines += sandbox_section(e2e) if e2e else skipped_section("sandbox", why)
     lines.append("")
@@ -493,8 +635,16 @@ def console_figures(results: dict[str, Any]) -> list[str]:
             rows.append(
                 ("checkov", f"cold {seconds(checkov['cold']['seconds'])}, warm {seconds(checkov['warm_seconds'])}")
             )
-        if static.get("suite_terraform"):
-            rows.append(("static, --terraform auto", seconds(static["suite_terraform"]["seconds"])))
+        terraform = static.get("terraform")
+        if terraform:
+            before = seconds((terraform.get("before") or {}).get("seconds"))
+            rows.append(
+                (
+                    "static, --terraform auto",
+                    f"before {before}; after cold {seconds(terraform['cold']['seconds'])},"
+                    f" warm {seconds(terraform['warm'].get('warm_seconds'))}",
+                )
+            )
     for size in (sections.get("scale") or {}).get("sizes", []):
         xdist = size.get("xdist") or {}
         rows.append(
@@ -512,6 +662,15 @@ def console_figures(results: dict[str, Any]) -> list[str]:
             (
                 "live",
                 f"{live['calls']['made']} calls made / {live['calls']['needed']} needed, {seconds(live['seconds'])}",
+            )
+        )
+    latency = e2e.get("live_latency")
+    if latency:
+        before = seconds((latency.get("before") or {}).get("seconds"))
+        rows.append(
+            (
+                f"live at {latency['latency_ms']} ms",
+                f"before {before}; after {seconds(latency['after']['seconds'])}",
             )
         )
     if e2e.get("phases"):

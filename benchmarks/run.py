@@ -55,6 +55,21 @@ def base_repos() -> int:
     return len(load_base()["lambdas"]["functions"]) + 1
 
 
+def baseline_for(work: Path, results: dict[str, Any]) -> Any:
+    """The revision the "before" figures are measured from, or None (and why, in the results)."""
+    from benchmarks.baseline import BaselineUnavailable, ensure_baseline
+
+    try:
+        baseline = ensure_baseline(work)
+    except BaselineUnavailable as missing:
+        results["baseline"] = {"why": str(missing)}
+        say(f"baseline: none ({missing}): no before figures")
+        return None
+    results["baseline"] = {"revision": baseline.revision, "commit": baseline.commit}
+    say(f"baseline: {baseline.label}, unpacked in {baseline.root}")
+    return baseline
+
+
 def run_sections(args: argparse.Namespace, work: Path, results: dict[str, Any]) -> None:
     from benchmarks.e2e import run_e2e, terraform_missing
     from benchmarks.fleets import ensure_fleet
@@ -66,6 +81,7 @@ def run_sections(args: argparse.Namespace, work: Path, results: dict[str, Any]) 
     results["terraform_missing"] = missing
     warm_runs = 1 if args.quick else 3
     base = base_repos()
+    baseline = baseline_for(work, results)
 
     def guarded(name: str, job: Any) -> None:
         try:
@@ -79,18 +95,23 @@ def run_sections(args: argparse.Namespace, work: Path, results: dict[str, Any]) 
         guarded(
             "static",
             lambda: run_static(
-                ensure_fleet(work, base), work, say, warm_runs, with_terraform=not args.quick and not missing
+                ensure_fleet(work, base),
+                work,
+                say,
+                warm_runs,
+                with_terraform=not args.quick and not missing,
+                baseline=baseline,
             ),
         )
     if "scale" in args.sections:
         sizes = (base, *(s for s in (QUICK_SIZES if args.quick else FULL_SIZES) if s > base))
-        guarded("scale", lambda: run_scale(work, say, sizes))
+        guarded("scale", lambda: run_scale(work, say, sizes, checkov=not args.quick, baseline=baseline))
     if "live" in args.sections or "sandbox" in args.sections:
         if missing:
             say(f"live, sandbox: skipped: {missing}")
             skipped["sandbox"] = skipped["live"] = missing
         else:
-            guarded("sandbox", lambda: run_e2e(work, say, live_runs=1 if args.quick else 3))
+            guarded("sandbox", lambda: run_e2e(work, say, live_runs=1 if args.quick else 3, baseline=baseline))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,24 +12,86 @@ run's one AWS reader, handing it what the catalogue knows (the allow-list and th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import functools
+import gc
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.catalogue import OWNERS, allowed_operations
 from conformance.core import Problem, SkipCase, Stop
+from conformance.criteria import terraform_cli
 from conformance.criteria.base import Criterion
 from conformance.criteria.hcl_checks import unresolved
 from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
+from conformance.live import apigateway as apigateway_live
+from conformance.live import cloudwatch as cloudwatch_live
+from conformance.live import dynamodb as dynamodb_live
+from conformance.live import iam as iam_live
+from conformance.live import lambda_ as lambda_live
+from conformance.live import s3 as s3_live
+from conformance.live import sns as sns_live
+from conformance.live import sqs as sqs_live
+from conformance.live import state as state_live
+from conformance.live.concurrent import READ_AHEAD_THREADS
 from conformance.live.errors import LiveError, Missing
-from conformance.live.session import LiveEvidence
+from conformance.live.permissions import planned_reads
+from conformance.live.session import LiveEnv, LiveEvidence
 from conformance.live.view import LiveView
 from conformance.platform.model import LambdaFunction, Platform
 
 PRESENT = "REPO-PRESENT"
+YOUNG_THRESHOLD = 50_000  # allocations between collections of young objects during a run (Python: 700)
 STATIC = "static"
 LIVE = "live"
+# The reader of each read a live check declares, by (service, operation), called with the env's
+# reader and the resource's name: read ahead on their own, right after the account guard, the
+# reads do not wait for the check that needs them to come round (INF-IAM-ROLES reads every
+# execution role in turn, a Lambda's API trigger its function, then the API, then its resources).
+# The reader itself makes the read, so it is made exactly as the check makes it: the same call,
+# the same key (a read made differently would be an extra call, and the call-count tests fail).
+READ_BY_RESOURCE: dict[tuple[str, str], Callable[[LiveEnv, str], object]] = {
+    ("apigateway", "GetRestApis"): lambda live, _: apigateway_live.rest_api(live),
+    ("apigateway", "GetResources"): lambda live, _: apigateway_live.resources(live),
+    ("cloudwatch", "DescribeAlarms"): lambda live, _: cloudwatch_live.alarms(live),
+    ("dynamodb", "DescribeTable"): lambda live, _: dynamodb_live.table(live),
+    ("dynamodb", "DescribeContinuousBackups"): lambda live, _: dynamodb_live.continuous_backups(live),
+    ("iam", "GetRole"): lambda live, name: iam_live.role(live, name),
+    ("iam", "ListAttachedRolePolicies"): lambda live, name: iam_live.attached_policies(live, name, "role"),
+    ("lambda", "GetFunctionConfiguration"): lambda live, name: lambda_live.configuration(live, _function(live, name)),
+    ("lambda", "ListEventSourceMappings"): lambda live, name: lambda_live.event_source_mappings(
+        live, _function(live, name)
+    ),
+    ("s3", "GetBucketLocation"): lambda live, _: s3_live.region(live),
+    ("s3", "GetBucketLifecycleConfiguration"): lambda live, _: s3_live.lifecycle_rules(live),
+    ("s3", "GetPublicAccessBlock"): lambda live, _: s3_live.public_access_block(live),
+    ("s3", "GetBucketEncryption"): lambda live, _: s3_live.encryption_rules(live),
+    ("s3", "GetBucketVersioning"): lambda live, _: s3_live.versioning(live),
+    ("s3", "GetObject"): lambda live, _: state_live.document(live),
+    ("sns", "GetTopicAttributes"): lambda live, _: sns_live.attributes(live),
+    ("sqs", "GetQueueUrl"): lambda live, name: sqs_live.queue_url(live, _queue(live, name)),
+    ("sqs", "GetQueueAttributes"): lambda live, name: sqs_live.attributes(live, _queue(live, name)),
+}
+
+
+def _queue(live: LiveEnv, name: str) -> str:
+    """Which of the spec's queues `name` is (the SQS readers take `queue` or `dead_letter`)."""
+    for which in ("queue", "dead_letter"):
+        if getattr(live.names, which) == name:
+            return which
+    raise LookupError(f"{name} is not one of the spec's queues")
+
+
+def _function(live: LiveEnv, name: str) -> LambdaFunction:
+    """The spec's Lambda deployed as `name` in the env."""
+    for function in live.platform.lambdas.functions:
+        if live.names.function(function) == name:
+            return function
+    raise LookupError(f"{name} is not one of the spec's Lambda functions")
 
 
 @dataclass(frozen=True)
@@ -90,6 +152,83 @@ def live_evidence(
 ) -> LiveEvidence:
     """The run's one reader of AWS, guarded by the catalogue's declared reads."""
     return LiveEvidence(platform, endpoint_url, allowed=allowed_operations(platform), owners=OWNERS, retries=retries)
+
+
+def read_ahead(cases: Iterable[Case], evidence: LiveEvidence, threads: int = READ_AHEAD_THREADS) -> int:
+    """Make the live cases' AWS reads before they run, concurrently; returns how many reads were made.
+
+    Each case runs once on a twin of `evidence` (same session, guard, clients, counters; verdicts of
+    its own, thrown away) in a pool of `threads`: the account guard first, then the check's reads in
+    the check's own order, so a read that needs another's answer (a queue's URL, an API's ID) waits
+    for it, and independent reads overlap. A read two threads need is made once (conformance.live.
+    concurrent). Meanwhile each service's client is made (CPU while the account guard's call is on
+    the wire), a read that one check makes for several resources in turn (READ_BY_RESOURCE) is made
+    for each resource on its own, and the cases with the most reads start first. The cases then run
+    in order on `evidence`, which finds every read made and reports it as a run without read-ahead
+    would: the same calls, the same outcomes, under the same cases.
+    """
+    planned = [c for c in cases if c.source == LIVE and c.criterion.live is not None and c.env is not None]
+    if len(planned) < 2 or threads < 2:
+        return 0
+    twin = evidence.twin()
+    reads = {id(c): planned_reads(evidence.platform, [(c.criterion, c.env, c.function)]) for c in planned}
+    envs = list(dict.fromkeys(str(c.env) for c in planned))
+    # Each service's client, the most read first: making one is CPU, done while calls are on the wire.
+    clients = Counter(
+        (service, twin.env(c.env).region) for c in planned for _, service, _ in reads[id(c)] if c.env is not None
+    )
+    by_resource = sorted(
+        {
+            (str(c.env), resource, service, operation)
+            for c in planned
+            for resource, service, operation in reads[id(c)]
+            if (service, operation) in READ_BY_RESOURCE
+        }
+    )
+
+    def quietly(job: Callable[[], object]) -> None:
+        with contextlib.suppress(Exception):  # whatever it met, the case meets again, in order, on `evidence`
+            job()
+
+    jobs: list[Callable[[], object]] = [twin.env(env).require_account for env in envs]
+    jobs += [functools.partial(twin.client, service, region) for (service, region), _ in clients.most_common()]
+    jobs += [functools.partial(READ_BY_RESOURCE[(s, o)], twin.env(e), r) for e, r, s, o in by_resource]
+    jobs += [functools.partial(run_live_case, c, twin) for c in sorted(planned, key=lambda c: -len(reads[id(c)]))]
+    with ThreadPoolExecutor(min(threads, len(jobs)), thread_name_prefix="read-ahead") as pool:
+        for done in [pool.submit(quietly, job) for job in jobs]:
+            done.result()
+    return len(evidence.ahead)
+
+
+@contextlib.contextmanager
+def long_lived_heap(young: int = YOUNG_THRESHOLD) -> Iterator[None]:
+    """Python's cyclic collector, set for a run that keeps what it reads until it ends.
+
+    The evidence keeps every file's parse tree for the whole run (each file is parsed once), and
+    with the default thresholds (a collection every 700 allocations, the oldest generation swept
+    again each time it grew by a quarter) the collector walks that growing heap over and over while
+    nothing in it is garbage. What exists when the cases start (modules, the spec, the collected
+    cases) is frozen out of every collection, and young objects are collected every `young`
+    allocations instead; garbage is still collected, only less often. Restored at the end.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(young, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def prepare_static(cases: Iterable[Case], evidence: FleetEvidence) -> None:
+    """Start, in the background, the slow work the static cases will wait for: terraform's checks."""
+    terraform_cli.prepare(evidence, [(c.criterion.id, c.repo) for c in cases if c.source == STATIC])
+
+
+def finish_static(evidence: FleetEvidence) -> None:
+    """Stop what `prepare_static` started and is still running (a run cut short), and clean up."""
+    terraform_cli.finish(evidence)
 
 
 def run_live_case(case: Case, evidence: LiveEvidence) -> Outcome:

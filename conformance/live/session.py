@@ -18,13 +18,16 @@ runs before any other call (STS get_caller_identity must name the env's account)
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from conformance.live.concurrent import READ_AHEAD_THREADS, ReadAhead
 from conformance.live.errors import MAX_ATTEMPTS, Absent, LiveError, Stopped, Subject, classify, snake
 from conformance.live.guard import (
     ACCOUNT_READ,
@@ -72,6 +75,12 @@ class LiveEvidence:
         self._clients: dict[tuple[str, str], Any] = {}
         self._cache: dict[tuple[str, str, str, str], tuple[bool, Any]] = {}
         self._envs: dict[str, LiveEnv] = {}
+        # Concurrency (conformance.live.concurrent): the raw outcome of every read, made once
+        # whichever thread asks first; a lock for making the session and clients (slow, rare) and
+        # one for the counters (taken on every call, never held for long).
+        self.ahead = ReadAhead()
+        self._lock = threading.RLock()
+        self._count_lock = threading.Lock()
 
     # -- the session and its clients ----------------------------------------------------------
 
@@ -83,6 +92,10 @@ class LiveEvidence:
     @property
     def session(self) -> Any:
         """The run's one boto3 Session; the guard and counters are hooked in before any client."""
+        with self._lock:
+            return self._make_session()
+
+    def _make_session(self) -> Any:
         if self._session is None:
             import boto3
             import botocore.session
@@ -99,12 +112,24 @@ class LiveEvidence:
         return self._session
 
     def client(self, service: str, region: str) -> Any:
+        made = self._clients.get((service, region))
+        if made is not None:  # a client is thread-safe once made; making one is not
+            return made
+        with self._lock:
+            return self._make_client(service, region)
+
+    def _make_client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
             from botocore.config import Config
 
             # botocore rewrites the retries dict it is given: give each client its own copy.
-            config = Config(retries=dict(self.retries), connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+            config = Config(
+                retries=dict(self.retries),
+                connect_timeout=CONNECT_TIMEOUT,
+                read_timeout=READ_TIMEOUT,
+                max_pool_connections=READ_AHEAD_THREADS,  # concurrency: a connection per thread reading ahead
+            )
             self._clients[key] = self.session.client(
                 service, region_name=region, endpoint_url=self.endpoint_url, config=config
             )
@@ -126,14 +151,22 @@ class LiveEvidence:
             return
         raise ReadOnlyViolation(service=service.service_name, operation=operation, reason=GUARD_GONE)
 
+    def _guarded_read(self, service: str, region: str, operation: str, read: Callable[[Any], Any]) -> Any:
+        """The one place a read leaves the process: the guard is checked on the client first, every time."""
+        client = self.client(service, region)
+        self.ensure_guarded(client, operation)
+        return read(client)
+
     def _count_call(self, model: Any, **_: Any) -> None:
-        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+        with self._count_lock:
+            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
     def _count_attempt(self, request: Any, **_: Any) -> None:
         header = request.headers.get("amz-sdk-request", "")
         match = ATTEMPT.search(header.decode() if isinstance(header, bytes) else str(header))
         if match and int(match.group(1)) > 1:
-            self.retried += 1
+            with self._count_lock:
+                self.retried += 1
 
     def owner(self, kind: str) -> str | None:
         """The ID of the criterion that reports a missing resource of this kind."""
@@ -211,9 +244,7 @@ class LiveEvidence:
         if self.stopped is not None:
             raise self.stopped
         try:
-            client = self.client(service, region)
-            self.ensure_guarded(client, operation)
-            response = read(client)
+            response = self.ahead.take(key, lambda: self._guarded_read(service, region, operation, read))
         except Exception as error:
             attempts = self.retries.get("total_max_attempts", MAX_ATTEMPTS)
             failure = classify(error, service, operation, subject, where, self.endpoint, attempts)
@@ -228,6 +259,19 @@ class LiveEvidence:
             raise failure from None
         self._cache[key] = (True, response)
         return response
+
+    # -- concurrency (conformance.live.concurrent) ----------------------------------------------
+
+    def twin(self) -> LiveEvidence:
+        """A reader for threads that read ahead: this run's session, clients, counters and raw reads,
+        but verdicts of its own (classified answers, stops, account checks), to be thrown away."""
+        with self._lock:
+            self._make_session()  # made here, once: the twin must share it, not make its own
+        twin = copy.copy(self)
+        twin._cache = {}
+        twin._envs = {}
+        twin.stopped = None
+        return twin
 
 
 class LiveEnv:

@@ -28,6 +28,7 @@ from conformance.sandbox import bootstrap, served
 from conformance.sandbox import deploy as deploying
 from conformance.sandbox.drift import SCENARIOS, DriftError, apply_drift
 from conformance.sandbox.emulator import LOOPBACK, Emulator, EmulatorError, check_port, client_environment
+from conformance.sandbox.latency import latency_argument
 from conformance.sandbox.suite import SuiteResult, live_supported, run_suite
 from conformance.sandbox.target import Target
 from conformance.tooling import terraform
@@ -231,7 +232,9 @@ def cmd_up(args: argparse.Namespace) -> int:
     platform = load(args)
     env = platform.environments[args.env]
     check_port(args.port)
-    emulator = Emulator(env.account_id, port=args.port, managed_policies=args.managed_policies)
+    emulator = Emulator(
+        env.account_id, port=args.port, managed_policies=args.managed_policies, latency_ms=args.latency_ms
+    )
     url = emulator.start()
     try:
         say(f"emulator: {url} (pid {emulator.pid}, account {env.account_id}); Ctrl-C stops it")
@@ -344,6 +347,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     _common(up, defaults=False)
     up.add_argument("--port", type=int, default=argparse.SUPPRESS, help="port on 127.0.0.1 (default: any free port)")
     up.add_argument("--managed-policies", action="store_true", help="load AWS-managed IAM policies")
+    up.add_argument("--latency-ms", type=latency_argument, default=0, help="delay each AWS call, as AWS from afar")
 
     dep = commands.add_parser("deploy", help="terraform init + apply every repository")
     _common(dep, defaults=False)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from conformance.sandbox.corrections import PATCHES as MORE_PATCHES
+from conformance.sandbox.latency import Latency, check_latency, latency_argument
 from conformance.tooling.processes import stop
 
 LOOPBACK = "127.0.0.1"
@@ -192,7 +193,12 @@ def _watch_parent(parent: int, stop: Callable[[], None]) -> None:
 
 
 def serve(
-    port: int, host: str = LOOPBACK, patched: bool = True, out: IO[str] | None = None, follow_parent: bool = False
+    port: int,
+    host: str = LOOPBACK,
+    patched: bool = True,
+    out: IO[str] | None = None,
+    follow_parent: bool = False,
+    latency_ms: int = 0,
 ) -> None:
     """Run moto's server until SIGTERM or SIGINT; print `ready URL` once it listens.
 
@@ -209,7 +215,7 @@ def serve(
     if patched:
         apply_patches()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = DomainDispatcherApplication(create_backend_app)
+    app = Latency(DomainDispatcherApplication(create_backend_app), latency_ms)  # conformance.sandbox.latency
     try:
         server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as error:
@@ -238,9 +244,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default=LOOPBACK, help=f"only {LOOPBACK} is accepted")
     parser.add_argument("--no-patches", action="store_true", help="plain moto (to measure what the patches save)")
     parser.add_argument("--follow-parent", action="store_true", help="stop when the parent process ends")
+    parser.add_argument("--latency-ms", type=latency_argument, default=0, help="delay each AWS call (default 0)")
     args = parser.parse_args(argv)
     try:
-        serve(args.port, args.host, patched=not args.no_patches, follow_parent=args.follow_parent)
+        serve(
+            args.port,
+            args.host,
+            patched=not args.no_patches,
+            follow_parent=args.follow_parent,
+            latency_ms=args.latency_ms,
+        )
     except EmulatorError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -268,7 +281,9 @@ class Emulator:
         managed_policies: bool = False,
         patched: bool = True,
         log_path: Path | None = None,
+        latency_ms: int = 0,
     ) -> None:
+        self.latency_ms = check_latency(latency_ms)
         self.account_id = account_id
         self.port = check_port(port)
         self.managed_policies = managed_policies
@@ -294,6 +309,8 @@ class Emulator:
         command = [sys.executable, "-m", "conformance.sandbox.emulator", "--port", str(self.port), "--follow-parent"]
         if not self.patched:
             command.append("--no-patches")
+        if self.latency_ms:
+            command += ["--latency-ms", str(self.latency_ms)]
         if self.log_path:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # The server's stderr: the log file, or a scratch file read only to explain a failed start.
