@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from conformance.fleet.cli import add_commands as fleet_commands
 from conformance.paths import DEFAULT_PLATFORM
 from conformance.platform import PlatformError, load_platform
 
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     alert.add_argument("--open-issues", help="`gh issue list --json number,title,labels` output")
     alert.add_argument("--run-url", default="", help="the workflow run, linked from the alert")
     alert.set_defaults(run=drift_alert)
+    fleet_commands(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
