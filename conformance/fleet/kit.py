@@ -44,6 +44,8 @@ class Kit:
             commit = git(self.clone, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}", check=False)
             if commit:
                 return commit
+        if ref is None:
+            raise FleetError(f"{self.url}: its default branch (HEAD) names no commit; pass --to REF")
         raise FleetError(f"{self.url}: expected a commit, tag or branch of the kit, found {ref!r}")
 
     def has(self, commit: str) -> bool:
