@@ -13,7 +13,6 @@ template files. Nothing is pushed.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -27,9 +26,11 @@ from conformance.fleet.update import RepoUpdate, update_repo
 from conformance.generate.fleet import repo_folder
 from conformance.generate.git_repo import has_identity, initialise, origin_url
 from conformance.generate.template_json import expected_template_json
-from conformance.platform import Platform, load_platform
+from conformance.platform import Platform, PlatformError, load_platform
 from conformance.platform.context import lambda_answers
+from conformance.platform.load import parse_platform
 from conformance.platform.model import LambdaFunction
+from conformance.safe_yaml import BadYaml, load_yaml
 
 SPEC = Path("infra") / "platform.yaml"
 
@@ -53,15 +54,12 @@ def kit_checkout(spec: Path) -> Path:
 
 
 def validated(text: str, spec: Path) -> Platform:
-    """The spec `text` would be, validated by the model (one line per problem), written nowhere but a scratch file
-    beside the spec, removed again."""
-    handle, scratch = tempfile.mkstemp(prefix=".add-lambda-", suffix=".yaml", dir=spec.parent)
+    """The spec `text` would be, read and validated as the spec file is (one line per problem, naming it)."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        return load_platform(scratch)
-    finally:
-        os.unlink(scratch)
+        data = load_yaml(text, str(spec), allow_aliases=False)
+    except BadYaml as error:
+        raise PlatformError(str(error)) from None
+    return parse_platform(data, str(spec))
 
 
 def add_lambda(spec: Path, function: LambdaFunction, repos_root: Path) -> Added:

@@ -1,5 +1,6 @@
 """Trim, add the shared per-env files, record the answers, make the first commit."""
 
+import contextlib
 import json
 import os
 import signal
@@ -19,10 +20,8 @@ def kit_root():
     which does not, but runs the hook while its own working folder is the template folder.
     """
     folders = [CONTEXT["_repo_dir"]] if CONTEXT.get("_repo_dir") else []
-    try:
+    with contextlib.suppress(OSError):
         folders.append(os.readlink(f"/proc/{os.getppid()}/cwd"))
-    except OSError:
-        pass
     for folder in folders:
         root = Path(folder).resolve().parents[1]
         if (root / "conformance" / "generate" / "hooks.py").is_file():
