@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from conformance.fleet.cli import add_commands as fleet_commands
 from conformance.paths import DEFAULT_PLATFORM
@@ -83,6 +84,13 @@ def drift_alert(args: argparse.Namespace) -> int:
     return 0
 
 
+def precommit(args: argparse.Namespace) -> int:
+    """The static suite for one repository (what `.pre-commit-hooks.yaml` runs)."""
+    from conformance.fleet.precommit import run_precommit
+
+    return run_precommit(args.repo, args.spec, [a for a in args.pytest_args if a != "--"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance")
     parser.add_argument("--platform", default=DEFAULT_PLATFORM, help="platform spec (default: %(default)s)")
@@ -108,7 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     alert.add_argument("--run-url", default="", help="the workflow run, linked from the alert")
     alert.set_defaults(run=drift_alert)
     fleet_commands(commands)
-    args = parser.parse_args(argv)
+    hook = commands.add_parser("precommit", help="the static suite on the repository pre-commit runs in")
+    hook.add_argument("--repo", type=Path, default=Path.cwd(), help="the repository (default: the current folder)")
+    hook.add_argument("--spec", type=Path, help="the spec (default: the kit's own infra/platform.yaml)")
+    hook.set_defaults(run=precommit)  # any further option goes to pytest, e.g. --terraform off
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "precommit":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     try:
         return args.run(args)
     except PlatformError as error:

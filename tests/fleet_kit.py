@@ -15,7 +15,15 @@ from pathlib import Path
 
 from conformance.paths import PROJECT_ROOT
 
-KIT_PARTS = ("conformance", "cookiecutters", "infra", "scripts", "pyproject.toml", "README.md")
+KIT_PARTS = (
+    "conformance",
+    "cookiecutters",
+    "infra",
+    "scripts",
+    "pyproject.toml",
+    "README.md",
+    ".pre-commit-hooks.yaml",
+)
 IDENTITY = ["-c", "user.name=Kit tester", "-c", "user.email=kit@bbws.invalid"]
 
 
