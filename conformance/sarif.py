@@ -137,3 +137,15 @@ def write_sarif(path: Path, results: Iterable[Mapping[str, Any]], version: str |
             version = None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(sarif_log(results, version=version), indent=2) + "\n", encoding="utf-8")
+
+
+def read_report(path: Path) -> list[dict[str, Any]]:
+    """The results of a `--conformance-json` report (`{"summary": ..., "results": [...]}`)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: expected the suite's JSON report, found {error}") from None
+    results = document.get("results") if isinstance(document, dict) else None
+    if not isinstance(results, list):
+        raise ValueError(f"{path}: expected the suite's JSON report with a results list, found none")
+    return results

@@ -151,3 +151,20 @@ def test_each_kind_of_message_gets_its_location(case: dict, location: dict) -> N
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["X-ONE", "X-TWO"]
     (only,) = run["results"]
     assert only["locations"] == [location] and only["message"]["text"] == case["message"]
+
+
+def test_the_sarif_command_turns_a_json_report_into_sarif(broken_run, tmp_path: Path, capsys) -> None:
+    from conformance.__main__ import main
+
+    report = tmp_path / "static.json"
+    report.write_text(json.dumps({"summary": {}, "results": broken_run}), encoding="utf-8")
+    assert main(["sarif", "--report", str(report), "--output", str(tmp_path / "static.sarif")]) == 0
+    log = json.loads((tmp_path / "static.sarif").read_text(encoding="utf-8"))
+    validate(log)
+    assert any(r["ruleId"] == "INF-DDB-PITR" for r in log["runs"][0]["results"])
+    (tmp_path / "bad.json").write_text("[]", encoding="utf-8")
+    assert main(["sarif", "--report", str(tmp_path / "bad.json"), "--output", str(tmp_path / "x.sarif")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {tmp_path / 'bad.json'}: expected the suite's JSON report with a results list, found none"
+    )
+    assert not (tmp_path / "x.sarif").exists()
