@@ -1,4 +1,4 @@
-"""`fleet status` on what it cannot use, and FLEET-TEMPLATE-CURRENT's check (`fleet/behind.py`).
+"""`fleet status` on what it cannot use, and FLEET-TEMPLATE-CURRENT's check (`generate/behind.py`).
 
 The status of drifted repositories (behind, changed locally) and its agreement with cruft are in
 tests/test_fleet_update.py, which builds the two kit commits both need.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.fleet.behind import behind_problems
+from conformance.generate.behind import behind_problems
 from tests.fleet_kit import commit_kit, conformance, git, make_kit, render_fleet
 
 

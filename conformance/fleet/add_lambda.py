@@ -18,13 +18,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.fleet.kit import Kits, git
-from conformance.fleet.record import FleetError, Record
+from conformance.fleet.kit import FleetError, Kits, git
 from conformance.fleet.render import render_at
 from conformance.fleet.spec_edit import insert_function
 from conformance.fleet.update import RepoUpdate, update_repo
 from conformance.generate.fleet import repo_folder
 from conformance.generate.git_repo import has_identity, initialise, origin_url
+from conformance.generate.record import Record
 from conformance.generate.template_json import expected_template_json
 from conformance.platform import Platform, PlatformError, load_platform
 from conformance.platform.context import lambda_answers

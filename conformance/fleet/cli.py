@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.fleet.record import FleetError
+from conformance.fleet.kit import FleetError
+from conformance.generate.record import RecordError
 from conformance.paths import DEFAULT_PLATFORM
 from conformance.platform import PlatformError
 
@@ -46,7 +47,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     try:
         status = fleet_status(args.repos_root, args.kit, args.to)
-    except FleetError as error:
+    except (FleetError, RecordError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for repo in status.repos:
@@ -61,7 +62,7 @@ def run_update(args: argparse.Namespace) -> int:
 
     try:
         result = fleet_update(args.repos_root, args.to, args.kit, tuple(args.only))
-    except FleetError as error:
+    except (FleetError, RecordError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for repo in result.repos:
@@ -94,7 +95,7 @@ def run_add_lambda(args: argparse.Namespace) -> int:
         for line in describe_errors("add-lambda", error).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2
-    except (FleetError, PlatformError) as error:
+    except (FleetError, RecordError, PlatformError) as error:
         for line in str(error).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 2

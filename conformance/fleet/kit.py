@@ -10,7 +10,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conformance.fleet.record import FleetError
+
+class FleetError(RuntimeError):
+    """A kit or repository the fleet commands cannot work with; one line naming it."""
 
 
 def git(folder: Path, *args: str, check: bool = True) -> str:

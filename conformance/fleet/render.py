@@ -19,8 +19,8 @@ from cookiecutter.exceptions import CookiecutterException
 from cookiecutter.generate import generate_context, generate_files
 from cookiecutter.prompt import prompt_for_config
 
-from conformance.fleet.kit import Kit
-from conformance.fleet.record import FleetError, Record
+from conformance.fleet.kit import FleetError, Kit
+from conformance.generate.record import Record
 
 
 @contextmanager

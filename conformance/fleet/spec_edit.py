@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from conformance.fleet.record import FleetError
+from conformance.fleet.kit import FleetError
 from conformance.platform.model import LambdaFunction
 
 FIELDS = ("name", "kind", "http_method", "path", "operation", "dynamodb")

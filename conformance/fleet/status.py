@@ -11,9 +11,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.fleet.kit import Kits
-from conformance.fleet.record import FleetError, fleet_repos, read_record
+from conformance.fleet.kit import FleetError, Kits
 from conformance.fleet.render import files_of, render_at
+from conformance.generate.record import RecordError, fleet_repos, read_record
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def repo_status(repo: Path, kits: Kits, scratch: Path, ref: str | None = None) -
         changed, deleted = local_changes(files_of(repo), files_of(rendered))
         behind = kit.behind(record.commit, latest)
         return RepoStatus(repo.name, record.commit, latest, behind, tuple(changed), tuple(deleted))
-    except FleetError as error:
+    except (FleetError, RecordError) as error:
         return RepoStatus(repo.name, error=str(error))
 
 

@@ -16,10 +16,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.fleet.kit import Kits, git
+from conformance.fleet.kit import FleetError, Kits, git
 from conformance.fleet.merge import Merged, merge_file
-from conformance.fleet.record import FleetError, fleet_repos, read_record
 from conformance.fleet.render import files_of, render_at
+from conformance.generate.record import RecordError, fleet_repos, read_record
 
 BRANCH = "kit-update/{short}"
 
@@ -116,7 +116,7 @@ def update_repo(repo: Path, kits: Kits, scratch: Path, ref: str | None) -> RepoU
         _commit_on_branch(repo, branch, changes, rendered, message)
         files = tuple(m.path for m in changes)
         return RepoUpdate(repo.name, "updated", f"updated on branch {branch}: {', '.join(files)}", branch, files)
-    except FleetError as error:
+    except (FleetError, RecordError) as error:
         return RepoUpdate(repo.name, "refused", f"error: {error}")
 
 

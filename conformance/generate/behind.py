@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from conformance.core import Problem
-from conformance.fleet.record import RECORD, FleetError, read_record
+from conformance.generate.record import RECORD, RecordError, read_record
 
 CRITERION = "FLEET-TEMPLATE-CURRENT"
 
@@ -35,7 +35,7 @@ def behind_problems(repo: Path, kit_commit: str, kit: Path | None = None) -> lis
     where = f"{repo.name}/{RECORD}"
     try:
         record = read_record(repo)
-    except FleetError as error:
+    except RecordError as error:
         return [Problem(f"{where}:1", str(error).split(": ", 1)[1])]
     if record.commit == kit_commit:
         return []
