@@ -82,7 +82,7 @@ def test_what_status_cannot_use_is_one_line_each(kit_and_fleet, tmp_path: Path) 
     assert lines[2].startswith(f"not-json: error: {root / 'not-json' / '.cruft.json'}: expected JSON, found ")
     assert lines[3] == (
         f"unknown-commit: error: {root / 'unknown-commit' / '.cruft.json'}: commit: {'0' * 40} is not in the kit at "
-        f"{fleet.parent / 'kit.git'}"
+        f"{fleet.parent / 'kit.git'} (not pushed yet? pass --kit DIR)"
     )
     assert lines[4] == "0 of 4 repositories up to date and unchanged"
     missing = conformance("fleet", "status", "--repos-root", str(tmp_path / "absent"))

@@ -18,7 +18,8 @@ class FleetError(RuntimeError):
 def git(folder: Path, *args: str, check: bool = True) -> str:
     result = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=False)
     if check and result.returncode != 0:
-        raise FleetError(f"git {' '.join(args)} failed in {folder}: {result.stderr.strip().splitlines()[-1:]}")
+        last = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
+        raise FleetError(f"git {' '.join(args)} failed in {folder}: {last}")
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
@@ -52,6 +53,13 @@ class Kit:
 
     def has(self, commit: str) -> bool:
         return bool(git(self.clone, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}", check=False))
+
+    def require(self, record_file: Path, commit: str) -> None:
+        """FleetError naming the record when the kit lacks its commit (an unpushed kit commit: `--kit DIR`)."""
+        if not self.has(commit):
+            raise FleetError(
+                f"{record_file}: commit: {commit} is not in the kit at {self.url} (not pushed yet? pass --kit DIR)"
+            )
 
     def behind(self, commit: str, latest: str) -> int:
         """How many kit commits `latest` has that `commit` lacks."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conformance.fleet.kit import FleetError, Kits
 from conformance.fleet.render import files_of, render_at
-from conformance.generate.record import RecordError, fleet_repos, read_record
+from conformance.generate.record import RECORD, RecordError, fleet_repos, read_record
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,7 @@ def repo_status(repo: Path, kits: Kits, scratch: Path, ref: str | None = None) -
     try:
         record = read_record(repo)
         kit = kits.get(record.template)
-        if not kit.has(record.commit):
-            raise FleetError(f"{repo / '.cruft.json'}: commit: {record.commit} is not in the kit at {kit.url}")
+        kit.require(repo / RECORD, record.commit)
         latest = kit.resolve(ref or record.checkout)
         rendered = render_at(kit, record, record.commit, Path(tempfile.mkdtemp(prefix="status-", dir=scratch)))
         changed, deleted = local_changes(files_of(repo), files_of(rendered))

@@ -19,7 +19,7 @@ from pathlib import Path
 from conformance.fleet.kit import FleetError, Kits, git
 from conformance.fleet.merge import Merged, merge_file
 from conformance.fleet.render import files_of, render_at
-from conformance.generate.record import RecordError, fleet_repos, read_record
+from conformance.generate.record import RECORD, RecordError, fleet_repos, read_record
 
 BRANCH = "kit-update/{short}"
 
@@ -87,8 +87,7 @@ def update_repo(repo: Path, kits: Kits, scratch: Path, ref: str | None) -> RepoU
                 repo.name, "refused", f"refused: uncommitted changes ({first} ...); commit or stash them first"
             )
         kit = kits.get(record.template)
-        if not kit.has(record.commit):
-            raise FleetError(f"{repo / '.cruft.json'}: commit: {record.commit} is not in the kit at {kit.url}")
+        kit.require(repo / RECORD, record.commit)
         target = kit.resolve(ref or record.checkout)
         if target == record.commit:
             return RepoUpdate(repo.name, "current", f"up to date ({target[:12]})")
