@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from conformance.fleet.cli import add_commands as fleet_commands
 from conformance.paths import DEFAULT_PLATFORM
 from conformance.platform import PlatformError, load_platform
 
@@ -82,6 +84,26 @@ def drift_alert(args: argparse.Namespace) -> int:
     return 0
 
 
+def sarif(args: argparse.Namespace) -> int:
+    """Turn a `--conformance-json` report into SARIF 2.1.0 for code scanning."""
+    from conformance.sarif import read_report, write_sarif
+
+    try:
+        results = read_report(Path(args.report))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    write_sarif(Path(args.output), results)
+    return 0
+
+
+def precommit(args: argparse.Namespace) -> int:
+    """The static suite for one repository (what `.pre-commit-hooks.yaml` runs)."""
+    from conformance.fleet.precommit import run_precommit
+
+    return run_precommit(args.repo, args.spec, [a for a in args.pytest_args if a != "--"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance")
     parser.add_argument("--platform", default=DEFAULT_PLATFORM, help="platform spec (default: %(default)s)")
@@ -106,7 +128,19 @@ def main(argv: list[str] | None = None) -> int:
     alert.add_argument("--open-issues", help="`gh issue list --json number,title,labels` output")
     alert.add_argument("--run-url", default="", help="the workflow run, linked from the alert")
     alert.set_defaults(run=drift_alert)
-    args = parser.parse_args(argv)
+    fleet_commands(commands)
+    to_sarif = commands.add_parser("sarif", help="a --conformance-json report as SARIF 2.1.0 (code scanning)")
+    to_sarif.add_argument("--report", required=True, help="the suite's --conformance-json report")
+    to_sarif.add_argument("--output", required=True, help="where to write the SARIF log")
+    to_sarif.set_defaults(run=sarif)
+    hook = commands.add_parser("precommit", help="the static suite on the repository pre-commit runs in")
+    hook.add_argument("--repo", type=Path, default=Path.cwd(), help="the repository (default: the current folder)")
+    hook.add_argument("--spec", type=Path, help="the spec (default: the kit's own infra/platform.yaml)")
+    hook.set_defaults(run=precommit)  # any further option goes to pytest, e.g. --terraform off
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "precommit":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     try:
         return args.run(args)
     except PlatformError as error:

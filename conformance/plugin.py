@@ -45,6 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance-markdown", metavar="FILE", help="write a Markdown summary here (for $GITHUB_STEP_SUMMARY)"
     )
     group.addoption(
+        "--conformance-sarif", metavar="FILE", help="write a SARIF 2.1.0 log here (for GitHub code scanning)"
+    )
+    group.addoption(
         "--terraform",
         choices=("auto", "require", "off"),
         default="auto",
@@ -72,7 +75,11 @@ def usage_error(message: str) -> None:
     raise OptionError(f"conformance: {message}")
 
 
-REPORT_OPTIONS = (("--conformance-json", "conformance_json"), ("--conformance-markdown", "conformance_markdown"))
+REPORT_OPTIONS = (
+    ("--conformance-json", "conformance_json"),
+    ("--conformance-markdown", "conformance_markdown"),
+    ("--conformance-sarif", "conformance_sarif"),
+)
 
 
 def check_report_paths(config: pytest.Config) -> None:
@@ -236,11 +243,12 @@ class Reporter:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         from conformance.report import write_json, write_markdown
+        from conformance.sarif import write_sarif
 
         if hasattr(self.config, "workerinput"):  # a pytest-xdist worker: its controller writes them
             return
         results = list(self.results.values())
-        for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown), strict=True):
+        for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown, write_sarif), strict=True):
             if not (path := self.config.getoption(dest)):
                 continue
             try:

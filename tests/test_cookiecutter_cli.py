@@ -37,8 +37,13 @@ def leftovers(home: Path) -> list[str]:
 
 
 def test_a_lambda_the_spec_does_not_know(tmp_path: Path, home: Path) -> None:
-    result = run_cookiecutter(LAMBDA_TEMPLATE, tmp_path / "out", home, "lambda_name=search_products")
+    """A free method on a path the infrastructure serves renders, with a note that the spec lacks it."""
+    answers = ("lambda_name=search_products", "http_method=PATCH", "path=/products/{id}", "operation=update")
+    result = run_cookiecutter(LAMBDA_TEMPLATE, tmp_path / "out", home, *answers)
     assert result.returncode == 0, result.stderr
+    assert "note: search_products is not in the spec: 2_1_bbws_product_infrastructure gives it no execution role" in (
+        result.stderr
+    )
     repo = tmp_path / "out" / "2_1_bbws_search_products"
     assert (repo / "terraform" / "api_gateway_integration.tf").is_file()
     assert not (repo / "terraform" / "sqs_event_source.tf").exists()

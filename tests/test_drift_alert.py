@@ -104,6 +104,8 @@ def test_the_targets_come_from_the_spec(platform: Platform, capsys) -> None:
     lines = capsys.readouterr().out.splitlines()
     assert json.loads(lines[0].removeprefix("matrix=")) == [t for t in targets if t["env"] == "sit"]
     assert lines[1:] == [
+        f"owner={platform.github.organisation}",
+        "repositories=" + json.dumps(platform.repo_names, separators=(",", ":")),
         f"python_version={platform.github.python_version}",
         f"terraform_version={platform.github.terraform_version}",
     ]

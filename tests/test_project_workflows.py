@@ -10,6 +10,7 @@ pinned to the very SHA the spec pins.
 from __future__ import annotations
 
 import configparser
+import json
 import re
 import shlex
 import sys
@@ -75,13 +76,68 @@ def test_permissions_are_empty_by_default_and_stated_per_job(name: str) -> None:
 def test_ci_runs_the_tests_the_static_suite_and_the_sandbox() -> None:
     jobs = load("ci.yml")["jobs"]
     assert set(load("ci.yml")["on"]) == {"push", "pull_request"}
-    assert step(jobs["tests"], "Lint and tests")["run"] == "bash .ci/run"
+    tests = step(jobs["tests"], "Lint and tests")
+    assert tests["run"].splitlines()[-1] == "bash .ci/run"
+    # No provider mirror on GitHub's runners: Terraform's registry, through one plugin cache per job.
+    assert tests["env"]["TF_PLUGIN_CACHE_DIR"] == "${{ runner.temp }}/terraform-plugins"
+    assert any(s.get("uses", "").startswith("hashicorp/setup-terraform@") for s in jobs["tests"]["steps"])
     static = step(jobs["static"], "Static suite, every env")["run"]
     assert "tox -e conformance-static" in static and "--env all" in static
     assert all(option in static for option in ("--junitxml", "--conformance-json", "--conformance-markdown"))
     assert "GITHUB_STEP_SUMMARY" in step(jobs["static"], "Summary")["run"]
     assert step(jobs["sandbox"], "Generate, deploy, check")["run"] == "make sandbox"
+    scanning = jobs.pop("code-scanning")
     assert all(job["permissions"] == {"contents": "read"} for job in jobs.values())
+    assert scanning["permissions"] == {"contents": "read", "security-events": "write"}
+    assert (
+        "python -m conformance sarif --report reports/static.json --output reports/static.sarif"
+        in (step(jobs["static"], "SARIF for code scanning")["run"])
+    )
+    upload = step(scanning, "Upload the SARIF")
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"]["sarif_file"] == "reports/static.sarif"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "drift.yml"])
+def test_only_the_code_scanning_jobs_write_security_events(name: str) -> None:
+    for job_name, job in load(name)["jobs"].items():
+        uploads = any(s.get("uses", "").startswith("github/codeql-action/upload-sarif@") for s in job["steps"])
+        assert ("security-events" in job["permissions"]) == uploads == (job_name == "code-scanning"), job_name
+
+
+def test_drift_checks_the_real_repositories_read_only(platform: Platform) -> None:
+    """The eight repositories of the spec, one checkout each with a token for that repository only, never
+    a rendered fleet; the suite's job gets them as an artifact and holds no repository credentials."""
+    from conformance.ci.targets import github_outputs
+
+    outputs = dict(line.split("=", 1) for line in github_outputs(platform))
+    assert (
+        json.loads(outputs["repositories"]) == platform.repo_names and outputs["owner"] == platform.github.organisation
+    )
+    jobs = load("drift.yml")["jobs"]
+    repositories = jobs["repositories"]
+    assert repositories["permissions"] == {}
+    assert repositories["strategy"]["matrix"] == {"repository": "${{ fromJSON(needs.targets.outputs.repositories) }}"}
+    token = step(repositories, "A token that reads this repository only")
+    assert token["uses"].startswith("actions/create-github-app-token@")
+    assert token["with"]["repositories"] == "${{ matrix.repository }}"
+    assert token["with"]["permission-contents"] == "read"
+    assert [k for k in token["with"] if k.startswith("permission-")] == ["permission-contents"]
+    checkout = step(repositories, "Check out")["with"]
+    assert checkout["persist-credentials"] is False and checkout["token"] == "${{ steps.token.outputs.token }}"
+    assert checkout["repository"] == "${{ needs.targets.outputs.owner }}/${{ matrix.repository }}"
+    handed = step(repositories, "Hand it to the suite")["with"]
+    assert handed["include-hidden-files"] is True and handed["path"] == "fleet/"
+    check = jobs["check"]
+    assert check["needs"] == ["targets", "repositories"]
+    assert step(check, "The eight repositories")["with"] == {
+        "pattern": "fleet-*",
+        "merge-multiple": True,
+        "path": "fleet/",
+    }
+    runs = " ".join(str(s.get("run", "")) for s in check["steps"])
+    assert "generate" not in runs and "--repos-root fleet" in step(check, SUITE_STEP)["run"]
+    assert not any("token" in s.get("with", {}) for s in check["steps"])
 
 
 def test_the_drift_check_runs_daily_and_on_dispatch_for_each_env(platform: Platform) -> None:
@@ -151,5 +207,5 @@ def suite_command(env: str, repos_root: Path, reports: Path) -> list[str]:
     command = shlex.split(re.sub(r"\{posargs:[^}]*\}[^}]*\}", "", line).strip())
     assert command[0] == "pytest"
     resolved = [sys.executable, "-m", *command, *posargs]
-    resolved[resolved.index("generated")] = str(repos_root)
+    resolved[resolved.index("--repos-root") + 1] = str(repos_root)
     return [str(reports / Path(w).name) if w.startswith("reports/") else w for w in resolved]

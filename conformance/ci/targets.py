@@ -41,9 +41,12 @@ def drift_targets(platform: Platform, requested: str = ALL) -> list[dict[str, An
 
 
 def github_outputs(platform: Platform, requested: str = ALL) -> list[str]:
-    """`name=value` lines for $GITHUB_OUTPUT: the matrix and the tool versions the jobs install."""
+    """`name=value` lines for $GITHUB_OUTPUT: the envs' matrix, the repositories drift checks out (their owner,
+    their names as a JSON list for a matrix) and the tool versions the jobs install."""
     return [
         "matrix=" + json.dumps(drift_targets(platform, requested), separators=(",", ":")),
+        f"owner={platform.github.organisation}",
+        "repositories=" + json.dumps(platform.repo_names, separators=(",", ":")),
         f"python_version={platform.github.python_version}",
         f"terraform_version={platform.github.terraform_version}",
     ]

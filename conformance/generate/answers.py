@@ -142,3 +142,64 @@ def validate_infrastructure_answers(context: dict[str, Any]) -> None:
         errors.append(f"repo_name: {error}")
     if errors:
         raise AnswerError("\n".join(errors))
+
+
+def add_lambda_command(function: LambdaFunction, name: str = "", method: str = "", path: str = "") -> str:
+    """The one command that adds this Lambda to the spec, its repository and the infrastructure's side
+    (`name`, `method`, `path` replace the answers where the answers are what must change)."""
+    words = ["python -m conformance fleet add-lambda", name or function.name, "--kind", function.kind.value]
+    if function.http_method and function.path:
+        words += ["--method", method or function.http_method, "--path", path or function.path]
+    words += ["--operation", function.operation.value, "--repos-root", "DIR"]
+    return " ".join(words)
+
+
+def _route(entry: dict[str, Any]) -> str:
+    trigger = f"{entry.get('http_method')} {entry.get('path')}" if entry.get("path") else "the change queue"
+    return f"{entry['kind']} {trigger}, {entry['operation']}"
+
+
+def fleet_notes(context: dict[str, Any], function: LambdaFunction) -> list[str]:
+    """Refuse, in one line each, a Lambda that would clash with the spec's fleet; notes for one it lacks.
+
+    A name the spec gives another Lambda, a method + path another Lambda owns (API Gateway refuses a
+    second method there: the first apply fails) and a path the infrastructure repository does not serve
+    (the plan fails) are refused, each saying what to do. A new Lambda that clashes with nothing renders,
+    with a note that the infrastructure gives it an execution role only once the spec lists it.
+    """
+    platform = context["_platform"]
+    spec = {entry["name"]: entry for entry in platform["functions"]}
+    command = add_lambda_command(function)
+    answered = {
+        "kind": function.kind.value,
+        "operation": function.operation.value,
+        "http_method": function.http_method,
+        "path": function.path,
+        "dynamodb": function.dynamodb,
+    }
+    own = spec.get(function.name)
+    if own is not None:
+        if any(own[key] != value for key, value in answered.items()):
+            raise AnswerError(
+                f"lambda_name: {function.name} is already in the spec as {_route(own)}; render it with those "
+                f"answers, or choose a new name and add it with `{add_lambda_command(function, name='NAME')}`"
+            )
+        return []
+    if function.http_method and function.path:
+        for entry in spec.values():
+            if (entry.get("http_method"), entry.get("path")) == (function.http_method, function.path):
+                raise AnswerError(
+                    f"http_method, path: {function.http_method} {function.path} is already served by "
+                    f"{entry['name']} (a second method there fails on AWS); choose a free method or path "
+                    f"and add the Lambda with `{add_lambda_command(function, method='METHOD', path='PATH')}`"
+                )
+        if function.path not in platform["api_paths"]:
+            raise AnswerError(
+                f"path: {function.path} is not served by {platform['infrastructure_repo']} (it serves "
+                f"{', '.join(platform['api_paths']) or 'no path'}); add the Lambda to infra/platform.yaml "
+                f"with `{command}`"
+            )
+    return [
+        f"{function.name} is not in the spec: {platform['infrastructure_repo']} gives it no execution role "
+        f"until it is added with `{command}`"
+    ]

@@ -40,3 +40,16 @@ def head_commit(folder: Path) -> str | None:
     """The commit checked out in `folder`, or None when it is not a git repository with commits."""
     result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=False)
     return result.stdout.strip() if result.returncode == 0 else None
+
+
+def origin_url(folder: Path) -> str:
+    """Where the checkout in `folder` came from (`git remote get-url origin`), or the folder itself."""
+    result = subprocess.run(
+        ["git", "remote", "get-url", "origin"], cwd=folder, capture_output=True, text=True, check=False
+    )
+    url = result.stdout.strip() if result.returncode == 0 else ""
+    if not url:
+        return str(folder)
+    if "://" not in url and ":" not in url.split("/")[0] and (folder / url).exists():
+        return str((folder / url).resolve())  # a relative local path, made absolute
+    return url

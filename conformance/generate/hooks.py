@@ -13,14 +13,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.generate.answers import AnswerError, validate_infrastructure_answers, validate_lambda_answers
-from conformance.generate.git_repo import head_commit, initialise
+from conformance.generate.answers import (
+    AnswerError,
+    fleet_notes,
+    validate_infrastructure_answers,
+    validate_lambda_answers,
+)
+from conformance.generate.git_repo import head_commit, initialise, origin_url
 from conformance.generate.shared_files import render_shared_files
 from conformance.paths import PROJECT_ROOT
 
 ANSWERS_FILE = ".cruft.json"
-# Context keys that describe the machine that rendered, not the repository.
-MACHINE_KEYS = ("_output_dir", "_repo_dir", "_template", "_checkout")
+# Context keys that describe the machine that rendered, not the repository (`_commit`: cruft's re-render).
+MACHINE_KEYS = ("_output_dir", "_repo_dir", "_template", "_checkout", "_commit")
+TEMPLATE_DIRECTORIES = {"lambda": "cookiecutters/lambda", "infrastructure": "cookiecutters/infrastructure"}
 
 
 def is_lambda(context: dict[str, Any]) -> bool:
@@ -35,7 +41,8 @@ def pre_generate(context: dict[str, Any]) -> int:
     forget_replay(context)
     try:
         if is_lambda(context):
-            validate_lambda_answers(context)
+            for note in fleet_notes(context, validate_lambda_answers(context)):
+                print(f"note: {note}", file=sys.stderr)
         else:
             validate_infrastructure_answers(context)
     except AnswerError as error:
@@ -67,15 +74,28 @@ def remove(project: Path, relative: str) -> None:
         path.unlink()
 
 
+def kit_source(context: dict[str, Any]) -> tuple[str, str | None]:
+    """(git URL, commit) of the kit this render comes from.
+
+    A re-render from a recorded URL (cruft's, or `python -m conformance fleet`) names both in the
+    context (`_template`, `_commit`), so it records exactly what was recorded before. Otherwise the
+    kit checkout running the hook: its `origin` remote (or its own folder) and its HEAD.
+    """
+    if context.get("_commit"):
+        return str(context["_template"]), str(context["_commit"])
+    return origin_url(PROJECT_ROOT), head_commit(PROJECT_ROOT)
+
+
 def answers_record(context: dict[str, Any]) -> dict[str, Any]:
-    """A cruft-compatible answers file: the template, its commit and the full context."""
-    directory = "cookiecutters/lambda" if is_lambda(context) else "cookiecutters/infrastructure"
+    """A cruft-compatible answers file: the kit's git URL, the template folder in it, the commit and
+    the full context, so `cruft check`, `cruft diff` and `fleet status` can re-render the repository."""
+    template, commit = kit_source(context)
     kept = {k: v for k, v in sorted(context.items()) if k not in MACHINE_KEYS}
     return {
-        "template": str(PROJECT_ROOT),
-        "commit": head_commit(PROJECT_ROOT),
+        "template": template,
+        "commit": commit,
         "checkout": None,
-        "directory": directory,
+        "directory": TEMPLATE_DIRECTORIES["lambda" if is_lambda(context) else "infrastructure"],
         "context": {"cookiecutter": kept},
         "skip": [".git"],
     }
@@ -90,6 +110,8 @@ def forget_replay(context: dict[str, Any]) -> None:
     try:
         from cookiecutter.config import get_user_config
     except ImportError:
+        return
+    if not context.get("_repo_dir"):  # rendered without cookiecutter's main (cruft): no replay was written
         return
     replay_dir = Path(get_user_config()["replay_dir"])
     replay = replay_dir / f"{Path(context['_repo_dir']).name}.json"

@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 from conformance.generate.answers import infrastructure_template_json, lambda_template_json
-from conformance.paths import INFRASTRUCTURE_TEMPLATE, LAMBDA_TEMPLATE
+from conformance.paths import TEMPLATES
 from conformance.platform.model import Platform
 
 
-def expected_template_json(platform: Platform) -> dict[Path, str]:
-    """cookiecutter.json path -> the text it must hold for this spec."""
+def expected_template_json(platform: Platform, templates: Path = TEMPLATES) -> dict[Path, str]:
+    """cookiecutter.json path -> the text it must hold for this spec (`templates`: a kit's cookiecutters/)."""
     files = {
-        INFRASTRUCTURE_TEMPLATE / "cookiecutter.json": infrastructure_template_json(platform),
-        LAMBDA_TEMPLATE / "cookiecutter.json": lambda_template_json(platform),
+        templates / "infrastructure" / "cookiecutter.json": infrastructure_template_json(platform),
+        templates / "lambda" / "cookiecutter.json": lambda_template_json(platform),
     }
     return {path: json.dumps(data, indent=2) + "\n" for path, data in files.items()}
 

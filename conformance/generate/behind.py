@@ -1,0 +1,52 @@
+"""A repository whose template commit is behind the kit's: the check of a platform-profile criterion.
+
+Plain Python, no pytest: `behind_problems(repo, kit_commit)` says, at the `.cruft.json` line that
+records the commit, how far behind the kit the repository's render is. With the kit's checkout
+it counts the commits; without one it still says which commit it expected.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from conformance.core import Problem
+from conformance.generate.record import RECORD, RecordError, read_record
+
+CRITERION = "FLEET-TEMPLATE-CURRENT"
+
+
+def _line_of(path: Path, key: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.lstrip().startswith(f'"{key}"'):
+            return number
+    return 1
+
+
+def _commits_between(kit: Path, old: str, new: str) -> int | None:
+    result = subprocess.run(
+        ["git", "rev-list", "--count", f"{old}..{new}"], cwd=kit, capture_output=True, text=True, check=False
+    )
+    return int(result.stdout) if result.returncode == 0 else None
+
+
+def behind_problems(repo: Path, kit_commit: str, kit: Path | None = None) -> list[Problem]:
+    """[] when `repo` records `kit_commit`; otherwise one problem at its record's commit line."""
+    where = f"{repo.name}/{RECORD}"
+    try:
+        record = read_record(repo)
+    except RecordError as error:
+        return [Problem(f"{where}:1", str(error).split(": ", 1)[1])]
+    if record.commit == kit_commit:
+        return []
+    count = _commits_between(kit, record.commit, kit_commit) if kit else None
+    behind = f"{count} kit commit{'s' * (count != 1)} behind; " if count else ""
+    return [
+        Problem(
+            f"{where}:{_line_of(repo / RECORD, 'commit')}",
+            f"expected the kit's commit {kit_commit[:12]}, found {record.commit[:12]} "
+            f"({behind}run `python -m conformance fleet update --repos-root DIR`)",
+            kit_commit,
+            record.commit,
+        )
+    ]
