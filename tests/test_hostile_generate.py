@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import yaml
 
 from conformance.generate.fleet import GenerateError, repo_folder
 from conformance.paths import DEFAULT_PLATFORM, INFRASTRUCTURE_TEMPLATE, LAMBDA_TEMPLATE, PROJECT_ROOT
+from tests.privileges import without_privileges
 
 SCRIPT = PROJECT_ROOT / "scripts" / "generate_repos.py"
 BIN = Path(sys.executable).parent
@@ -43,16 +43,6 @@ def generate(*args: str, home: Path, prefix: tuple[str, ...] = ()) -> subprocess
 def tree(root: Path) -> list[str]:
     """Every path under `root` (links not followed), relative: what a run may not have changed."""
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
-
-
-def without_privileges() -> tuple[str, ...]:
-    """A command prefix under which file permissions apply even to root (root ignores them otherwise)."""
-    if os.geteuid() != 0:
-        return ()
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: a read-only folder cannot be made read-only for this test")
-    return (setpriv, "--inh-caps=-all", "--bounding-set=-all")
 
 
 # -- the output folder ------------------------------------------------------------------------

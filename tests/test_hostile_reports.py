@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from conformance.ci.drift_alert import verdict
 from conformance.report import code, markdown, text, unwritable, write_json, write_markdown
 from conformance.suite_command import suite_command
+from tests.privileges import without_privileges
 
 HOSTILE = [
     '<img src="https://evil.example/x.png" onerror=alert(1)>',
@@ -190,15 +192,28 @@ def test_an_unwritable_report_path_stops_the_run_before_it_starts_with_one_line(
     assert "Traceback" not in result.stdout + result.stderr and "passed" not in result.stdout
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder anyway")
 def test_a_read_only_folder_is_refused_before_the_run(tmp_path: Path) -> None:
+    """Judged by a process without privileges (root would write there anyway)."""
     folder = tmp_path / "read-only"
     folder.mkdir()
-    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+    tmp_path.chmod(0o755)
+    ask = (
+        "import sys; from pathlib import Path; from conformance.report import unwritable; "
+        "print(unwritable(Path(sys.argv[1])))"
+    )
     try:
-        assert unwritable(folder / "report.json") == f"the folder {folder} is not writable"
+        result = subprocess.run(
+            [*without_privileges(), sys.executable, "-c", ask, str(folder / "report.json")],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
     finally:
         folder.chmod(stat.S_IRWXU)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"the folder {folder} is not writable\n"
 
 
 def test_reports_in_folders_yet_to_make_are_written(fleet: Path, tmp_path: Path) -> None:
