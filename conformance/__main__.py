@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -149,5 +150,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def run_in_a_pipe(argv: list[str] | None = None) -> int:
+    """`main`, quiet when the reader goes away (`... criteria | head`): the rest goes nowhere, no traceback."""
+    try:
+        code = main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at nothing so that flush cannot fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_in_a_pipe())

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +94,18 @@ def test_where_names_each_criterion_s_static_and_live_check(capsys) -> None:
             for part in name.split("."):
                 found = getattr(found, part)
             assert callable(found), shown
+
+
+def test_the_list_read_only_in_part_ends_quietly(tmp_path: Path) -> None:
+    """`python -m conformance criteria | head -1`: the reader leaves before the list is written; no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "criteria"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # gone before the interpreter has even started: every write meets a closed pipe
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, stderr
+    assert stderr == ""
