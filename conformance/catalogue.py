@@ -17,6 +17,7 @@ from typing import Any
 
 from conformance.criteria import (
     backend,
+    fleet_template,
     lambda_function,
     readable,
     remote_state,
@@ -61,6 +62,7 @@ AREAS: list[tuple[ModuleType, list[Criterion]]] = [
     (lambda_function, lambda_function.CRITERIA),
     (backend, backend.CRITERIA),
     (workflows, workflows.CRITERIA),
+    (fleet_template, fleet_template.CRITERIA),
     (terraform_cli, terraform_cli.CRITERIA),
 ]
 

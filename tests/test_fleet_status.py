@@ -112,3 +112,25 @@ def test_behind_names_the_record_line_and_counts_the_commits(kit_and_fleet) -> N
     assert "(run `python -m conformance fleet update" in without_kit.message
     (nothing,) = behind_problems(fleet / "absent", latest)
     assert nothing.render("X").startswith("absent/.cruft.json:1: X: expected the kit's answers file, found none")
+
+
+def test_the_kit_commit_comes_from_its_checkout_or_from_pips_record(monkeypatch, tmp_path: Path) -> None:
+    """FLEET-TEMPLATE-CURRENT compares with the kit running the suite: a checkout, or a pip install from git."""
+    from conformance.generate import behind
+
+    head = behind.kit_commit()
+    assert head is not None and head[1] == behind.PROJECT_ROOT  # this project is a checkout
+    monkeypatch.setattr(behind, "PROJECT_ROOT", tmp_path)  # not a checkout any more
+
+    def installed(record: dict) -> None:
+        class Distribution:
+            def read_text(self, name: str) -> str:
+                assert name == "direct_url.json"
+                return json.dumps(record)
+
+        monkeypatch.setattr(behind.metadata, "distribution", lambda name: Distribution())
+
+    installed({"url": "git+https://github.com/bbws/kit.git", "vcs_info": {"vcs": "git", "commit_id": "a" * 40}})
+    assert behind.kit_commit() == ("a" * 40, None)
+    installed({"url": "file:///work/kit", "dir_info": {"editable": True}})
+    assert behind.kit_commit() is None  # then the criterion skips, saying why

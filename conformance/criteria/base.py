@@ -63,6 +63,8 @@ class Requirement(StrEnum):
     GIT = "Each Lambda repository / Every repository: a git repository with at least one commit"
     # Not a line of the requirement: the project's scheduled drift check (issue 6) needs it.
     DRIFT_ROLE = "Scheduled drift check / A read-only role per env for the conformance repository"
+    # Not a line of the requirement either: template drift across the fleet (issue 15).
+    FLEET_TEMPLATE = "Template drift / Every repository rendered from the kit's current templates"
 
 
 StaticCheck = Callable[["RepoView", "FleetEvidence"], list[Problem]]

@@ -7,13 +7,34 @@ it counts the commits; without one it still says which commit it expected.
 
 from __future__ import annotations
 
+import json
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
 from conformance.core import Problem
+from conformance.generate.git_repo import head_commit
 from conformance.generate.record import RECORD, RecordError, read_record
+from conformance.paths import PROJECT_ROOT
 
 CRITERION = "FLEET-TEMPLATE-CURRENT"
+DISTRIBUTION = "bbws-conformance"
+
+
+def kit_commit() -> tuple[str, Path | None] | None:
+    """The commit of the kit this suite is, and its checkout to count commits in (None where there is none).
+
+    A git checkout of the kit (an editable install, this project's own tests) says it; a kit installed
+    by pip from git remembers it in its `direct_url.json` (PEP 610). Anything else: not known.
+    """
+    if (PROJECT_ROOT / ".git").exists() and (commit := head_commit(PROJECT_ROOT)):
+        return commit, PROJECT_ROOT
+    try:
+        direct = json.loads(metadata.distribution(DISTRIBUTION).read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+    commit = (direct.get("vcs_info") or {}).get("commit_id") if isinstance(direct, dict) else None
+    return (commit, None) if isinstance(commit, str) and commit else None
 
 
 def _line_of(path: Path, key: str) -> int:
