@@ -79,8 +79,8 @@ READ_BY_RESOURCE: dict[tuple[str, str], Callable[[LiveEnv, str], object]] = {
 
 
 def _queue(live: LiveEnv, name: str) -> str:
-    """Which of the spec's queues `name` is (the SQS readers take `queue` or `dead_letter`)."""
-    for which in ("queue", "dead_letter"):
+    """Which of the spec's queues `name` is (the SQS readers take `queue`, `dead_letter` or `audit_queue`)."""
+    for which in sqs_live.WHAT:
         if getattr(live.names, which) == name:
             return which
     raise LookupError(f"{name} is not one of the spec's queues")
