@@ -1,4 +1,8 @@
-"""The Lambda repos' own Terraform: the function, and its trigger by kind."""
+"""The Lambda repos' own Terraform: the function, and its trigger by kind.
+
+Over 400 lines as one idea: the Lambda function as its repository declares it (function, trigger,
+handler, log group).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Layout and housekeeping files: the trees of the requirement, git, .gitignore, docs, requirements."""
+"""Layout and housekeeping files: the trees of the requirement, git, .gitignore, docs, requirements.
+
+Over 400 lines as one idea: what a repository holds beside its Terraform and workflows.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ written: values through `env:` at any level and `${{ }}`, any job layout (a plan
 the gated apply job, a confirmation job the deploy `needs`, a job-level `if:`), and a
 confirmation checked in bash, `test`, `[[ ]]`, `case`, `grep` or Python. What cannot be
 resolved (secrets, vars) fails with "cannot resolve", naming the line.
+
+Over 400 lines as one idea: the deploy workflow's criteria, each a question about its runs.
 """
 
 from __future__ import annotations

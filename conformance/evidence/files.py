@@ -8,6 +8,8 @@ is resolved first, and refused (an `Unreadable`, which names the file and why, n
 content) when it leads out of the repos root through a link, when it is not a regular file (a
 FIFO, a socket, a device: never opened, so never blocked on), when it is larger than the limit
 per file (5 MB), or when it is not UTF-8. A link inside the root to a file inside it is read.
+
+Over 400 lines as one idea: the one safe way a repository file is read.
 """
 
 from __future__ import annotations

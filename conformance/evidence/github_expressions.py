@@ -10,6 +10,8 @@ The semantics are GitHub's (docs "Evaluate expressions in workflows and actions"
 that compares strings case-insensitively and coerces other types to numbers, `&&`/`||`
 returning an operand, `contains`/`startsWith`/`endsWith` ignoring case, a missing property is
 null, and an `if:` that mixes `${{ }}` with text is a non-empty string, so always true.
+
+Over 400 lines as one idea: GitHub's expression language (parser and evaluator).
 """
 
 from __future__ import annotations

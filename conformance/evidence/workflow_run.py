@@ -16,6 +16,8 @@ when the confirmation input reads `deploy-pro`?", "can the deploy run when nobod
 (`terraform apply`/`destroy`/`import`, `aws <service> <a write>`, `sam`/`cdk`/`serverless
 deploy`, a `deploy*`/`apply*` script or make target) or an action named for deploying; and when no job
 does any of those, assuming an AWS role (the only sign left that a job acts on the account).
+
+Over 400 lines as one idea: a workflow run, job by job and step by step.
 """
 
 from __future__ import annotations

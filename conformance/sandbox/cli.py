@@ -6,6 +6,8 @@ sandbox.py deploy --endpoint-url URL --repos-root DIR --env ENV [--only REPO ...
 sandbox.py check --endpoint-url URL --repos-root DIR --env ENV
 sandbox.py plan --endpoint-url URL --repos-root DIR --env ENV        terraform plan -detailed-exitcode
 sandbox.py drift --endpoint-url URL --env ENV --scenario NAME | --list
+
+Over 400 lines as one idea: the sandbox's command line, one function per command.
 """
 
 from __future__ import annotations

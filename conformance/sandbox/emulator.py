@@ -19,6 +19,8 @@ differently from AWS and the AWS provider would wait or plan a change because of
 
 Nothing here makes the emulator accept more than AWS would: each correction adds an answer AWS
 gives, so what Terraform deploys is what the generated code says.
+
+Over 400 lines as one idea: the emulator process and what it corrects.
 """
 
 from __future__ import annotations
