@@ -345,6 +345,22 @@ def api_trigger_live(view: LiveView) -> list[Problem]:
     return problems
 
 
+def method_authorization_live(view: LiveView) -> list[Problem]:
+    assert view.function is not None and view.function.path and view.function.http_method
+    method, path = view.function.http_method, view.function.path
+    api = f"{view.names.rest_api}/{method}{path}"  # as in the execute-api ARN: api/METHOD/path
+    resource = next((r for r in apigateway_live.resources(view.live) if r.get("path") == path), None)
+    methods = (resource or {}).get("resourceMethods") or {}
+    if method not in methods:
+        return [Problem.drift(api, f"a {method} method", sorted(methods) or "none", "get_resources → resourceMethods")]
+    wanted = view.platform.authorization(view.function)
+    found = methods[method].get("authorizationType")
+    if found != wanted:
+        call = f"get_resources → resourceMethods.{method}.authorizationType"
+        return [Problem.drift(api, wanted, found or "none", call)]
+    return []
+
+
 def sqs_trigger_live(view: LiveView) -> list[Problem]:
     assert view.function is not None
     name = view.names.function(view.function)
@@ -424,6 +440,8 @@ CRITERIA = [
         files=("terraform/api_gateway_integration.tf", "terraform/*.tf"),
         static=method_authorization,
         applies=is_api,
+        live=method_authorization_live,
+        live_reads=reads("apigateway:GetRestApis@rest_api", "apigateway:GetResources@rest_api"),
     ),
     Criterion(
         id="LAMBDA-HANDLER",
