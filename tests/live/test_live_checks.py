@@ -172,6 +172,16 @@ def open_write_method(d: Deployment) -> None:
     )
 
 
+def redrive_audit_queue(d: Deployment, change: Callable[[dict], dict]) -> None:
+    """The audit queue's RedrivePolicy changed in place."""
+    sqs = d.client("sqs")
+    url = sqs.get_queue_url(QueueName=d.names.audit_queue)["QueueUrl"]
+    policy = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    )
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(change(policy))})
+
+
 def mapping(d: Deployment) -> dict:
     name = d.names.function(first(d, Kind.SQS))
     return d.client("lambda").list_event_source_mappings(FunctionName=name)["EventSourceMappings"][0]
@@ -665,6 +675,25 @@ DRIFTS = [
             "(get_resources → resourceMethods.POST.authorizationType)"
         ),
         repo=WRITE_FUNCTION,
+    ),
+    Drift(
+        "audit-queue-redrive-after-5",
+        "INF-SQS-AUDIT-QUEUE",
+        lambda d: redrive_audit_queue(d, lambda policy: {**policy, "maxReceiveCount": 5}),
+        lambda d: (
+            f"{d.names.audit_queue}: INF-SQS-AUDIT-QUEUE: expected 3, found 5 "
+            "(get_queue_attributes → RedrivePolicy.maxReceiveCount)"
+        ),
+    ),
+    Drift(
+        "audit-queue-redrive-to-the-change-dlq",
+        "INF-SQS-AUDIT-QUEUE",
+        lambda d: redrive_audit_queue(d, lambda policy: {**policy, "deadLetterTargetArn": d.values["dead_letter.arn"]}),
+        lambda d: (
+            f"{d.names.audit_queue}: INF-SQS-AUDIT-QUEUE: expected {d.values['dead_letter.arn'].rsplit(':', 1)[0]}:"
+            f"{d.names.audit_dead_letter}, found {d.values['dead_letter.arn']} "
+            "(get_queue_attributes → RedrivePolicy.deadLetterTargetArn)"
+        ),
     ),
     Drift(
         "mapping-disabled",

@@ -197,18 +197,19 @@ def sqs_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
 # -- live --------------------------------------------------------------------------------------
 
 
-def live_redrive(view: LiveView) -> dict[str, Any]:
-    """The change queue's RedrivePolicy (a JSON string in the attributes), parsed; Stop when unusable."""
-    raw = sqs_live.attributes(view.live, "queue").get("RedrivePolicy")
+def live_redrive(view: LiveView, which: str = "queue") -> dict[str, Any]:
+    """A queue's RedrivePolicy (a JSON string in the attributes), parsed; Stop when unusable."""
+    name = getattr(view.names, which)
+    raw = sqs_live.attributes(view.live, which).get("RedrivePolicy")
     call = "get_queue_attributes → RedrivePolicy"
     if not raw:
-        raise Stop(Problem.drift(view.names.queue, "a RedrivePolicy", "none", call))
+        raise Stop(Problem.drift(name, "a RedrivePolicy", "none", call))
     try:
         policy = json.loads(raw)
     except ValueError:
         policy = None
     if not isinstance(policy, dict):
-        raise Stop(Problem.drift(view.names.queue, "a RedrivePolicy as a JSON object", repr(raw), call))
+        raise Stop(Problem.drift(name, "a RedrivePolicy as a JSON object", repr(raw), call))
     return policy
 
 
@@ -221,17 +222,34 @@ def sqs_dead_letter_live(view: LiveView) -> list[Problem]:
     return []
 
 
-def sqs_receive_count_live(view: LiveView) -> list[Problem]:
-    wanted = view.platform.infrastructure.queue.dead_letter.max_receive_count
-    found = live_redrive(view).get("maxReceiveCount")
+def receive_count_live(view: LiveView, which: str, wanted: int) -> list[Problem]:
+    found = live_redrive(view, which).get("maxReceiveCount")
     try:
         matches = int(found) == wanted  # a string or an int, depending on who wrote it
     except (TypeError, ValueError):
         matches = False
     if not matches:
         call = "get_queue_attributes → RedrivePolicy.maxReceiveCount"
-        return [Problem.drift(view.names.queue, wanted, found if found is not None else "none", call)]
+        return [Problem.drift(getattr(view.names, which), wanted, found if found is not None else "none", call)]
     return []
+
+
+def sqs_receive_count_live(view: LiveView) -> list[Problem]:
+    return receive_count_live(view, "queue", view.platform.infrastructure.queue.dead_letter.max_receive_count)
+
+
+def sqs_audit_queue_live(view: LiveView) -> list[Problem]:
+    """The audit queue redrives to its own DLQ (its ARN from the spec's names) after the spec's receive count."""
+    names = view.names
+    account = view.platform.environments[names.env].account_id
+    target = live_redrive(view, "audit_queue").get("deadLetterTargetArn")
+    problems = []
+    if str(target).split(":")[2:] != ["sqs", names.region, account, names.audit_dead_letter]:
+        wanted = f"arn:aws:sqs:{names.region}:{account}:{names.audit_dead_letter}"
+        call = "get_queue_attributes → RedrivePolicy.deadLetterTargetArn"
+        problems.append(Problem.drift(names.audit_queue, wanted, target or "none", call))
+    wanted_count = view.platform.infrastructure.audit_queue.dead_letter.max_receive_count
+    return problems + receive_count_live(view, "audit_queue", wanted_count)
 
 
 def sqs_encryption_live(view: LiveView) -> list[Problem]:
@@ -314,6 +332,8 @@ CRITERIA = [
         scope=INFRASTRUCTURE,
         files=TERRAFORM,
         static=sqs_audit_queue,
+        live=sqs_audit_queue_live,
+        live_reads=reads("sqs:GetQueueUrl@audit_queue", "sqs:GetQueueAttributes@audit_queue"),
     ),
     Criterion(
         id="INF-SQS-SSE",
