@@ -163,7 +163,15 @@ class Mutation:
 # (the mutation for its "exists" criterion), they cannot find it either and fail with the same
 # "expected an aws_... named ..." message. These are the only co-failures of the table.
 # INF-OUTPUT-VALUES judges each output against its resource: it cannot, and says so, when it is gone.
-QUEUE_DEPENDENTS = ("INF-SQS-RETENTION", "INF-SQS-DLQ", "INF-SQS-RECEIVE-COUNT", "INF-SQS-SSE", "INF-OUTPUT-VALUES")
+# INF-SNS-FAN-OUT looks up each consumer's queue by name to find its subscription.
+QUEUE_DEPENDENTS = (
+    "INF-SQS-RETENTION",
+    "INF-SQS-DLQ",
+    "INF-SQS-RECEIVE-COUNT",
+    "INF-SQS-SSE",
+    "INF-OUTPUT-VALUES",
+    "INF-SNS-FAN-OUT",
+)
 BUCKET_DEPENDENTS = ("INF-S3-GLACIER", "INF-S3-PUBLIC-ACCESS", "INF-S3-SSE", "INF-S3-VERSIONING", "INF-OUTPUT-VALUES")
 
 API_FUNCTION = "get_product"
@@ -460,7 +468,7 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub("terraform/api_gateway.tf", r'(name\s+= )"bbws-product-api-\$', r'\1"bbws-products-api-$'),
         "aws_api_gateway_rest_api named 'bbws-product-api-{env}', found bbws-products-api-{env}",
-        also=("INF-OUTPUT-VALUES",),  # three outputs are the API's
+        also=("INF-OUTPUT-VALUES", "INF-APIGW-STAGE"),  # three outputs are the API's; the stage is found on it
     ),
     Mutation(
         "api-stage-named-v1",
@@ -1482,7 +1490,7 @@ MUTATIONS += [
             '\nresource "aws_api_gateway_rest_api" "again" {\n  name = "bbws-product-api-${var.environment}"\n}\n',
         ),
         "aws_api_gateway_rest_api 'bbws-product-api-{env}' configured twice",
-        also=("INF-OUTPUT-VALUES",),
+        also=("INF-OUTPUT-VALUES", "INF-APIGW-STAGE"),
     ),
     # IAM
     Mutation(
