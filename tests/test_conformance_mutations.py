@@ -163,7 +163,15 @@ class Mutation:
 # (the mutation for its "exists" criterion), they cannot find it either and fail with the same
 # "expected an aws_... named ..." message. These are the only co-failures of the table.
 # INF-OUTPUT-VALUES judges each output against its resource: it cannot, and says so, when it is gone.
-QUEUE_DEPENDENTS = ("INF-SQS-RETENTION", "INF-SQS-DLQ", "INF-SQS-RECEIVE-COUNT", "INF-SQS-SSE", "INF-OUTPUT-VALUES")
+# INF-SNS-FAN-OUT looks up each consumer's queue by name to find its subscription.
+QUEUE_DEPENDENTS = (
+    "INF-SQS-RETENTION",
+    "INF-SQS-DLQ",
+    "INF-SQS-RECEIVE-COUNT",
+    "INF-SQS-SSE",
+    "INF-OUTPUT-VALUES",
+    "INF-SNS-FAN-OUT",
+)
 BUCKET_DEPENDENTS = ("INF-S3-GLACIER", "INF-S3-PUBLIC-ACCESS", "INF-S3-SSE", "INF-S3-VERSIONING", "INF-OUTPUT-VALUES")
 
 API_FUNCTION = "get_product"
@@ -383,6 +391,37 @@ MUTATIONS: list[Mutation] = [
         sub(SQS, r'(-change-dlq-\$\{var\.environment\}"\n.*\n\s+sqs_managed_sse_enabled\s+= )true', r"\1false"),
         "expected sqs_managed_sse_enabled = true or a kms_master_key_id, found neither",
     ),
+    # The fan-out and the audit queue (platform) ----------------------------------------------------
+    Mutation(
+        "sns-audit-queue-unsubscribed",
+        "INF-SNS-FAN-OUT",
+        INFRA,
+        sub("terraform/sns.tf", r"^    audit_queue = aws_sqs_queue\.audit_queue\.arn\n", ""),
+        "expected an aws_sns_topic_subscription from aws_sns_topic.events_topic to aws_sqs_queue.audit_queue "
+        "(bbws-product-audit-{env}), found none",
+    ),
+    Mutation(
+        "sns-subscription-not-raw",
+        "INF-SNS-FAN-OUT",
+        INFRA,
+        sub("terraform/sns.tf", r"^(  raw_message_delivery = )true$", r"\1false"),
+        "raw_message_delivery: expected true, found False",
+    ),
+    Mutation(
+        "sqs-audit-max-receive-5",
+        "INF-SQS-AUDIT-QUEUE",
+        INFRA,
+        sub(SQS, r"(aws_sqs_queue\.audit_dead_letter\.arn\n\s+maxReceiveCount\s+= )3$", r"\g<1>5"),
+        "maxReceiveCount: expected 3, found 5",
+    ),
+    Mutation(
+        "sqs-audit-redrive-to-change-dlq",
+        "INF-SQS-AUDIT-QUEUE",
+        INFRA,
+        sub(SQS, r"(deadLetterTargetArn = aws_sqs_queue\.)audit_dead_letter(\.arn)", r"\1dead_letter\2"),
+        "deadLetterTargetArn: expected a reference to aws_sqs_queue.audit_dead_letter.arn, "
+        "found ${aws_sqs_queue.dead_letter.arn}",
+    ),
     # S3 ----------------------------------------------------------------------------------------
     Mutation(
         "s3-bucket-renamed",
@@ -444,7 +483,28 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub("terraform/api_gateway.tf", r'(name\s+= )"bbws-product-api-\$', r'\1"bbws-products-api-$'),
         "aws_api_gateway_rest_api named 'bbws-product-api-{env}', found bbws-products-api-{env}",
-        also=("INF-OUTPUT-VALUES",),  # three outputs are the API's
+        also=("INF-OUTPUT-VALUES", "INF-APIGW-STAGE"),  # three outputs are the API's; the stage is found on it
+    ),
+    Mutation(
+        "api-stage-named-v1",
+        "INF-APIGW-STAGE",
+        INFRA,
+        sub("terraform/api_gateway.tf", r"^(  stage_name\s+= )var\.environment$", r'\1"v1"'),
+        "expected an aws_api_gateway_stage of aws_api_gateway_rest_api.rest_api named '{env}', found v1",
+    ),
+    Mutation(
+        "api-stage-without-access-logs",
+        "INF-APIGW-STAGE",
+        INFRA,
+        sub("terraform/api_gateway.tf", r"^  access_log_settings \{\n(?:.*\n)*?  \}\n", ""),
+        "expected access_log_settings with a destination_arn, found no access_log_settings",
+    ),
+    Mutation(
+        "api-stage-burst-1000",
+        "INF-APIGW-STAGE",
+        INFRA,
+        sub("terraform/api_gateway.tf", r"^(    throttling_burst_limit = )100$", r"\g<1>1000"),
+        "settings.throttling_burst_limit: expected 100, found 1000",
     ),
     Mutation(
         "iam-trust-ec2",
@@ -575,6 +635,14 @@ MUTATIONS: list[Mutation] = [
         API_FUNCTION,
         sub("terraform/api_gateway_integration.tf", r'(type\s+= )"AWS_PROXY"', r'\1"AWS"'),
         "expected an aws_api_gateway_integration of type AWS_PROXY, found none",
+    ),
+    Mutation(
+        "lambda-write-anonymous",
+        "LAMBDA-METHOD-AUTHORIZATION",
+        "create_product",
+        sub("terraform/api_gateway_integration.tf", r'^(  authorization = )"AWS_IAM"$', r'\1"NONE"'),
+        "terraform/api_gateway_integration.tf:19: LAMBDA-METHOD-AUTHORIZATION: authorization: expected 'AWS_IAM', "
+        "found 'NONE'",
     ),
     Mutation(
         "event-source-without-partial-batch",
@@ -1437,7 +1505,7 @@ MUTATIONS += [
             '\nresource "aws_api_gateway_rest_api" "again" {\n  name = "bbws-product-api-${var.environment}"\n}\n',
         ),
         "aws_api_gateway_rest_api 'bbws-product-api-{env}' configured twice",
-        also=("INF-OUTPUT-VALUES",),
+        also=("INF-OUTPUT-VALUES", "INF-APIGW-STAGE"),
     ),
     # IAM
     Mutation(

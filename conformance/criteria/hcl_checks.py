@@ -150,6 +150,20 @@ def points_at(reference: Any, instance: Instance, attributes: Iterable[str], lit
     return refers_to(reference, instance, tuple(attributes)) or (literal is not None and reference == literal)
 
 
+def arn_of(reference: Any, instance: Instance, service: str, name: str, attributes: Iterable[str] = ("arn",)) -> bool:
+    """A reference to the instance's ARN, or its ARN written out (`arn:aws:<service>:<region>:<account>:<name>`;
+    the partition, region or account may be references: `arn:${data.aws_partition.current.partition}:...`)."""
+    if refers_to(reference, instance, tuple(attributes)):
+        return True
+    text = str(reference) if isinstance(reference, Template) else reference
+    return (
+        isinstance(text, str)
+        and text.startswith("arn:")
+        and text.split(":")[2:3] == [service]
+        and text.endswith(f":{name}")
+    )
+
+
 def attached(
     view: RepoView,
     resource_type: str,

@@ -58,6 +58,27 @@ def api_trigger(view: RepoView, _: FleetEvidence) -> list[Problem]:
     return problems
 
 
+def method_authorization(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    """The method's authorization is the spec's: the function's own, else `lambdas.authorization` by method."""
+    assert view.function is not None and view.function.http_method is not None
+    wanted = view.platform.authorization(view.function)
+    verb = view.function.http_method
+    methods = [
+        m for m in instances_of(view, "aws_api_gateway_method") if value(view, m, "http_method", None) in (verb, "ANY")
+    ]
+    if not methods:
+        found = [value(view, m, "http_method", None) for m in instances_of(view, "aws_api_gateway_method")]
+        return [Problem(view.where("terraform"), expected(f"an aws_api_gateway_method {verb}", found or "none"))]
+    problems = []
+    for method in methods:
+        found = value(view, method, "authorization", None)
+        if found != wanted:
+            problems.append(
+                Problem(where(method, "authorization"), f"authorization: {expected(describe(wanted), describe(found))}")
+            )
+    return problems
+
+
 def fed_queues(view: RepoView) -> list[tuple[str, str]]:
     """(output, queue name) of the queues this function may read: the spec's own queue for it, and the
     change queue (the requirement names one queue; a fleet may feed both consumers from it)."""
@@ -328,6 +349,22 @@ def api_trigger_live(view: LiveView) -> list[Problem]:
     return problems
 
 
+def method_authorization_live(view: LiveView) -> list[Problem]:
+    assert view.function is not None and view.function.path and view.function.http_method
+    method, path = view.function.http_method, view.function.path
+    api = f"{view.names.rest_api}/{method}{path}"  # as in the execute-api ARN: api/METHOD/path
+    resource = next((r for r in apigateway_live.resources(view.live) if r.get("path") == path), None)
+    methods = (resource or {}).get("resourceMethods") or {}
+    if method not in methods:
+        return [Problem.drift(api, f"a {method} method", sorted(methods) or "none", "get_resources → resourceMethods")]
+    wanted = view.platform.authorization(view.function)
+    found = methods[method].get("authorizationType")
+    if found != wanted:
+        call = f"get_resources → resourceMethods.{method}.authorizationType"
+        return [Problem.drift(api, wanted, found or "none", call)]
+    return []
+
+
 def sqs_trigger_live(view: LiveView) -> list[Problem]:
     assert view.function is not None
     name = view.names.function(view.function)
@@ -397,6 +434,18 @@ CRITERIA = [
             "apigateway:GetRestApis@rest_api",
             "apigateway:GetResources@rest_api",
         ),
+    ),
+    Criterion(
+        id="LAMBDA-METHOD-AUTHORIZATION",
+        profile=Profile.PLATFORM,
+        title="API Lambdas: the method authorised as the spec says (writes never anonymous)",
+        requirement=Requirement.LAMBDA_FILES,
+        scope=RepoScope.LAMBDA,
+        files=("terraform/api_gateway_integration.tf", "terraform/*.tf"),
+        static=method_authorization,
+        applies=is_api,
+        live=method_authorization_live,
+        live_reads=reads("apigateway:GetRestApis@rest_api", "apigateway:GetResources@rest_api"),
     ),
     Criterion(
         id="LAMBDA-HANDLER",

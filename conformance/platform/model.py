@@ -928,11 +928,19 @@ class Names:
         return self._name(self.platform.infrastructure.audit_queue.thing)
 
     @property
+    def audit_dead_letter(self) -> str:
+        return self._name(self.platform.infrastructure.audit_queue.dead_letter.thing)
+
+    @property
+    def events_topic(self) -> str:
+        """The topic the API Lambdas publish change events to; every consumer's queue is subscribed."""
+        return self._name(self.platform.infrastructure.events_topic.thing)
+
+    @property
     def events_topic_arn(self) -> str:
-        """The topic the API Lambdas publish change events to (its ARN from the spec's names)."""
+        """The events topic's ARN from the spec's names."""
         env = self.platform.environments[self.env]
-        topic = self._name(self.platform.infrastructure.events_topic.thing)
-        return f"arn:aws:sns:{env.region}:{env.account_id}:{topic}"
+        return f"arn:aws:sns:{env.region}:{env.account_id}:{self.events_topic}"
 
     @property
     def audit_bucket(self) -> str:

@@ -152,6 +152,36 @@ def integrate_other_function(d: Deployment) -> None:
     )
 
 
+WRITE_FUNCTION = "2"  # create_product (POST): AWS_IAM by the spec's lambdas.authorization
+
+
+def open_write_method(d: Deployment) -> None:
+    """The write method put again anonymous (NONE), its integration as it was."""
+    function = d.platform.lambdas.functions[int(WRITE_FUNCTION)]
+    assert d.platform.authorization(function) == "AWS_IAM", function
+    api = d.client("apigateway")
+    ids = {
+        "restApiId": d.values["rest_api.id"],
+        "resourceId": d.resource_ids[function.path],
+        "httpMethod": function.http_method,
+    }
+    integration = api.get_integration(**ids)
+    api.put_method(**ids, authorizationType="NONE")
+    api.put_integration(
+        **ids, type=integration["type"], integrationHttpMethod=integration["httpMethod"], uri=integration["uri"]
+    )
+
+
+def redrive_audit_queue(d: Deployment, change: Callable[[dict], dict]) -> None:
+    """The audit queue's RedrivePolicy changed in place."""
+    sqs = d.client("sqs")
+    url = sqs.get_queue_url(QueueName=d.names.audit_queue)["QueueUrl"]
+    policy = json.loads(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    )
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(change(policy))})
+
+
 def mapping(d: Deployment) -> dict:
     name = d.names.function(first(d, Kind.SQS))
     return d.client("lambda").list_event_source_mappings(FunctionName=name)["EventSourceMappings"][0]
@@ -257,7 +287,7 @@ def realarm(**changes: object) -> Callable[[Deployment], None]:
 PITR_CALL = "describe_continuous_backups → PointInTimeRecoveryDescription.PointInTimeRecoveryStatus"
 TABLE_USERS = ("INF-DDB-PITR", "INF-DDB-KEYS", "INF-DDB-GSI", "INF-DDB-SSE", "INF-STATE-OUTPUTS")
 BUCKET_USERS = ("INF-S3-GLACIER", "INF-S3-PUBLIC-ACCESS", "INF-S3-SSE", "INF-S3-VERSIONING", "INF-STATE-OUTPUTS")
-API_USERS = ("LAMBDA-API-TRIGGER@*", "INF-STATE-OUTPUTS")
+API_USERS = ("LAMBDA-API-TRIGGER@*", "LAMBDA-METHOD-AUTHORIZATION@*", "INF-STATE-OUTPUTS")
 QUEUE_USERS = (
     "INF-SQS-RETENTION",
     "INF-SQS-DLQ",
@@ -637,6 +667,35 @@ DRIFTS = [
         exact=False,
     ),
     Drift(
+        "write-method-anonymous",
+        "LAMBDA-METHOD-AUTHORIZATION",
+        open_write_method,
+        lambda d: (
+            f"{d.names.rest_api}/POST/products: LAMBDA-METHOD-AUTHORIZATION: expected AWS_IAM, found NONE "
+            "(get_resources → resourceMethods.POST.authorizationType)"
+        ),
+        repo=WRITE_FUNCTION,
+    ),
+    Drift(
+        "audit-queue-redrive-after-5",
+        "INF-SQS-AUDIT-QUEUE",
+        lambda d: redrive_audit_queue(d, lambda policy: {**policy, "maxReceiveCount": 5}),
+        lambda d: (
+            f"{d.names.audit_queue}: INF-SQS-AUDIT-QUEUE: expected 3, found 5 "
+            "(get_queue_attributes → RedrivePolicy.maxReceiveCount)"
+        ),
+    ),
+    Drift(
+        "audit-queue-redrive-to-the-change-dlq",
+        "INF-SQS-AUDIT-QUEUE",
+        lambda d: redrive_audit_queue(d, lambda policy: {**policy, "deadLetterTargetArn": d.values["dead_letter.arn"]}),
+        lambda d: (
+            f"{d.names.audit_queue}: INF-SQS-AUDIT-QUEUE: expected {d.values['dead_letter.arn'].rsplit(':', 1)[0]}:"
+            f"{d.names.audit_dead_letter}, found {d.values['dead_letter.arn']} "
+            "(get_queue_attributes → RedrivePolicy.deadLetterTargetArn)"
+        ),
+    ),
+    Drift(
         "mapping-disabled",
         "LAMBDA-SQS-TRIGGER",
         lambda d: d.client("lambda").update_event_source_mapping(UUID=mapping(d)["UUID"], Enabled=False),
@@ -787,9 +846,11 @@ def test_every_live_check_passes_on_the_conformant_deployment(deployment: Deploy
     results = run_live(platform)
     assert {k: o.message for k, o in results.items() if o.status != "passed"} == {}
     assert {k[0] for k in results} == {c.id for c in LIVE_CRITERIA}
-    # Each Lambda has its function check and the one trigger check of its kind.
+    # Each Lambda has its function check and the one trigger check of its kind; an API Lambda its method's
+    # authorization too.
     infrastructure = [c for c in LIVE_CRITERIA if c.scope is RepoScope.INFRASTRUCTURE]
-    assert len(results) == len(infrastructure) + 2 * len(platform.lambdas.functions)
+    apis = [f for f in platform.lambdas.functions if f.kind is Kind.API]
+    assert len(results) == len(infrastructure) + 2 * len(platform.lambdas.functions) + len(apis)
 
 
 def test_every_live_criterion_has_a_drift() -> None:

@@ -1,4 +1,5 @@
-"""SQS: the change queue (retention, redrive to its dead-letter queue, receive count) and both queues' encryption."""
+"""SQS: the change queue (retention, redrive to its dead-letter queue, receive count), both queues' encryption,
+and the audit queue (its own dead-letter queue and receive count)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,19 @@ from typing import Any
 from conformance.core import Problem, Stop, describe, expected
 from conformance.criteria.base import Criterion, Profile, reads
 from conformance.criteria.hcl_checks import (
+    arn_of,
     attached,
     configured_twice,
     named,
     none_found,
     number,
-    refers_to,
     truthy,
     value,
     where,
 )
 from conformance.criteria.infrastructure import INFRASTRUCTURE, RESOURCES, TERRAFORM
 from conformance.criteria.values import AwsValue, Equals, Exists, HclValue
-from conformance.evidence.evaluate import Template, decode_json
+from conformance.evidence.evaluate import decode_json
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.module import Instance
 from conformance.live import sqs as sqs_live
@@ -80,9 +81,10 @@ def queue_settings(view: RepoView, queue: Instance, attribute: str, resource_typ
     return found
 
 
-def redrives(view: RepoView) -> list[Setting]:
-    """The change queue's redrive policies (its `redrive_policy` and any aws_sqs_queue_redrive_policy)."""
-    queue = main_queue(view)
+def redrives(view: RepoView, queue: Instance | None = None) -> list[Setting]:
+    """A queue's redrive policies (its `redrive_policy` and any aws_sqs_queue_redrive_policy); the change queue's
+    by default."""
+    queue = queue or main_queue(view)
     found = queue_settings(view, queue, "redrive_policy", "aws_sqs_queue_redrive_policy")
     if not found:
         what = "a redrive policy (redrive_policy on the queue, or an aws_sqs_queue_redrive_policy)"
@@ -91,57 +93,76 @@ def redrives(view: RepoView) -> list[Setting]:
 
 
 def queue_arn(reference: Any, queue: Instance, name: str) -> bool:
-    """A reference to the queue's ARN, or its ARN written out (`arn:aws:sqs:<region>:<account>:<name>`,
-    the partition, region or account may be references: `arn:${data.aws_partition.current.partition}:sqs:...`)."""
-    if refers_to(reference, queue, ("arn",)):
-        return True
-    text = str(reference) if isinstance(reference, Template) else reference
-    return (
-        isinstance(text, str)
-        and text.startswith("arn:")
-        and text.split(":")[2:3] == ["sqs"]
-        and (text.endswith(f":{name}"))
-    )
+    """A reference to the queue's ARN, or its ARN written out (see `arn_of`)."""
+    return arn_of(reference, queue, "sqs", name)
 
 
-def _allow_problems(view: RepoView, queue: Instance, allow: Setting) -> list[Problem]:
-    """The DLQ's redrive allow policy must let the change queue use it."""
+def _allow_problems(queue: Instance, name: str, label: str, allow: Setting) -> list[Problem]:
+    """The DLQ's redrive allow policy must let its queue (`name`, called `label`) use it."""
     permission = allow.document.get("redrivePermission")
     sources = allow.document.get("sourceQueueArns") or []
     if permission == "allowAll":
         return []
-    if permission == "byQueue" and any(queue_arn(s, queue, view.names.queue) for s in sources):
+    if permission == "byQueue" and any(queue_arn(s, queue, name) for s in sources):
         return []
     found = f"redrivePermission {describe(permission)}" + (f" for {describe(sources)}" if sources else "")
-    what = f"the change queue {queue.address} allowed to move messages into the DLQ"
+    what = f"{label} {queue.address} allowed to move messages into the DLQ"
     return [Problem(allow.location, f"{allow.label}: {expected(what, found)}")]
 
 
-def sqs_dead_letter(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    dlq = dead_letter_queue(view)
-    queue = main_queue(view)
-    found = redrives(view)
+def dead_letter_problems(
+    view: RepoView, queue: Instance, name: str, label: str, dlq: Instance, dlq_name: str
+) -> list[Problem]:
+    """The queue redrives to its DLQ (once), and the DLQ's allow policy, if any, lets the queue use it."""
+    found = redrives(view, queue)
     problems = configured_twice(f"the redrive policy of {queue.address}", ((r.label, r.location) for r in found))
     for redrive in found:
         target = redrive.document.get("deadLetterTargetArn")
-        if not queue_arn(target, dlq, view.names.dead_letter):
+        if not queue_arn(target, dlq, dlq_name):
             wanted = f"a reference to {dlq.address}.arn"
             problems.append(Problem(redrive.location, f"deadLetterTargetArn: {expected(wanted, describe(target))}"))
     allows = queue_settings(view, dlq, "redrive_allow_policy", "aws_sqs_queue_redrive_allow_policy")
     problems += configured_twice(f"the redrive allow policy of {dlq.address}", ((a.label, a.location) for a in allows))
     for allow in allows:
-        problems += _allow_problems(view, queue, allow)
+        problems += _allow_problems(queue, name, label, allow)
     return problems
+
+
+def receive_count_problems(found: list[Setting], wanted: int) -> list[Problem]:
+    problems = []
+    for redrive in found:
+        count = redrive.document.get("maxReceiveCount")
+        if number(count) != wanted:
+            problems.append(Problem(redrive.location, f"maxReceiveCount: {expected(wanted, describe(count))}"))
+    return problems
+
+
+def sqs_dead_letter(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    dlq = dead_letter_queue(view)
+    names = view.names
+    return dead_letter_problems(view, main_queue(view), names.queue, "the change queue", dlq, names.dead_letter)
 
 
 def sqs_receive_count(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    wanted = view.platform.infrastructure.queue.dead_letter.max_receive_count
-    problems = []
-    for redrive in redrives(view):
-        found = redrive.document.get("maxReceiveCount")
-        if number(found) != wanted:
-            problems.append(Problem(redrive.location, f"maxReceiveCount: {expected(wanted, describe(found))}"))
-    return problems
+    return receive_count_problems(redrives(view), view.platform.infrastructure.queue.dead_letter.max_receive_count)
+
+
+def audit_queue(view: RepoView) -> Instance:
+    return named(view, "aws_sqs_queue", view.names.audit_queue)
+
+
+def audit_dead_letter_queue(view: RepoView) -> Instance:
+    return named(view, "aws_sqs_queue", view.names.audit_dead_letter)
+
+
+def sqs_audit_queue(view: RepoView, _: FleetEvidence) -> list[Problem]:
+    """The audit consumer's own queue: its own DLQ, redriven to after the spec's max receive count."""
+    names = view.names
+    queue = audit_queue(view)
+    dlq = audit_dead_letter_queue(view)
+    problems = dead_letter_problems(view, queue, names.audit_queue, "the audit queue", dlq, names.audit_dead_letter)
+    wanted = view.platform.infrastructure.audit_queue.dead_letter.max_receive_count
+    return problems + receive_count_problems(redrives(view, queue), wanted)
 
 
 def sqs_queue(view: RepoView, _: FleetEvidence) -> list[Problem]:
@@ -176,18 +197,19 @@ def sqs_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
 # -- live --------------------------------------------------------------------------------------
 
 
-def live_redrive(view: LiveView) -> dict[str, Any]:
-    """The change queue's RedrivePolicy (a JSON string in the attributes), parsed; Stop when unusable."""
-    raw = sqs_live.attributes(view.live, "queue").get("RedrivePolicy")
+def live_redrive(view: LiveView, which: str = "queue") -> dict[str, Any]:
+    """A queue's RedrivePolicy (a JSON string in the attributes), parsed; Stop when unusable."""
+    name = getattr(view.names, which)
+    raw = sqs_live.attributes(view.live, which).get("RedrivePolicy")
     call = "get_queue_attributes → RedrivePolicy"
     if not raw:
-        raise Stop(Problem.drift(view.names.queue, "a RedrivePolicy", "none", call))
+        raise Stop(Problem.drift(name, "a RedrivePolicy", "none", call))
     try:
         policy = json.loads(raw)
     except ValueError:
         policy = None
     if not isinstance(policy, dict):
-        raise Stop(Problem.drift(view.names.queue, "a RedrivePolicy as a JSON object", repr(raw), call))
+        raise Stop(Problem.drift(name, "a RedrivePolicy as a JSON object", repr(raw), call))
     return policy
 
 
@@ -200,17 +222,34 @@ def sqs_dead_letter_live(view: LiveView) -> list[Problem]:
     return []
 
 
-def sqs_receive_count_live(view: LiveView) -> list[Problem]:
-    wanted = view.platform.infrastructure.queue.dead_letter.max_receive_count
-    found = live_redrive(view).get("maxReceiveCount")
+def receive_count_live(view: LiveView, which: str, wanted: int) -> list[Problem]:
+    found = live_redrive(view, which).get("maxReceiveCount")
     try:
         matches = int(found) == wanted  # a string or an int, depending on who wrote it
     except (TypeError, ValueError):
         matches = False
     if not matches:
         call = "get_queue_attributes → RedrivePolicy.maxReceiveCount"
-        return [Problem.drift(view.names.queue, wanted, found if found is not None else "none", call)]
+        return [Problem.drift(getattr(view.names, which), wanted, found if found is not None else "none", call)]
     return []
+
+
+def sqs_receive_count_live(view: LiveView) -> list[Problem]:
+    return receive_count_live(view, "queue", view.platform.infrastructure.queue.dead_letter.max_receive_count)
+
+
+def sqs_audit_queue_live(view: LiveView) -> list[Problem]:
+    """The audit queue redrives to its own DLQ (its ARN from the spec's names) after the spec's receive count."""
+    names = view.names
+    account = view.platform.environments[names.env].account_id
+    target = live_redrive(view, "audit_queue").get("deadLetterTargetArn")
+    problems = []
+    if str(target).split(":")[2:] != ["sqs", names.region, account, names.audit_dead_letter]:
+        wanted = f"arn:aws:sqs:{names.region}:{account}:{names.audit_dead_letter}"
+        call = "get_queue_attributes → RedrivePolicy.deadLetterTargetArn"
+        problems.append(Problem.drift(names.audit_queue, wanted, target or "none", call))
+    wanted_count = view.platform.infrastructure.audit_queue.dead_letter.max_receive_count
+    return problems + receive_count_live(view, "audit_queue", wanted_count)
 
 
 def sqs_encryption_live(view: LiveView) -> list[Problem]:
@@ -284,6 +323,17 @@ CRITERIA = [
         static=sqs_receive_count,
         live=sqs_receive_count_live,
         live_reads=reads(*QUEUE),
+    ),
+    Criterion(
+        id="INF-SQS-AUDIT-QUEUE",
+        profile=Profile.PLATFORM,
+        title="Audit queue redrives to its own dead-letter queue after the spec's max receive count",
+        requirement=RESOURCES,
+        scope=INFRASTRUCTURE,
+        files=TERRAFORM,
+        static=sqs_audit_queue,
+        live=sqs_audit_queue_live,
+        live_reads=reads("sqs:GetQueueUrl@audit_queue", "sqs:GetQueueAttributes@audit_queue"),
     ),
     Criterion(
         id="INF-SQS-SSE",
