@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import venv
 from pathlib import Path
 
@@ -41,7 +42,9 @@ def run_pytest(
 ) -> subprocess.CompletedProcess[str]:
     """The repository's own tests, with the given extra pytest arguments and environment variables."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_", "COV_"))}
-    env = {**base, **(env or {})}
+    # The session's fleet is shared: nothing of the run (bytecode, coverage data) is written into it.
+    scratch = {"PYTHONDONTWRITEBYTECODE": "1", "COVERAGE_FILE": str(Path(tempfile.mkdtemp()) / ".coverage")}
+    env = {**base, **scratch, **(env or {})}
     return subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=repo,

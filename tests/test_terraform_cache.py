@@ -390,7 +390,7 @@ def test_runs_side_by_side_share_the_cache_and_agree(
 
 
 @pytest.mark.terraform
-def test_a_link_out_of_the_root_fails_both_checks_and_is_never_copied(
+def test_a_link_out_of_the_root_skips_both_checks_and_is_never_copied(
     terraform_env, fleet: Path, platform: Platform, tmp_path: Path, cache_dir: Path, counted_runs
 ) -> None:
     repo = platform.lambda_repo(platform.lambdas.functions[0])
@@ -399,11 +399,8 @@ def test_a_link_out_of_the_root_fails_both_checks_and_is_never_copied(
     outside.write_text("this is not HCL: it would fail fmt if it were read\n", encoding="utf-8")
     (root / repo / "terraform" / "elsewhere.tf").symlink_to(outside)
     found = outcomes_of(root, platform, repo)
-    why = f"a symbolic link to {outside.resolve()}, outside {root.resolve()} (not read)"
-    assert found == {
-        "TF-FMT": ("failed", f"{repo}/terraform/elsewhere.tf: TF-FMT: terraform fmt -check not run: {why}"),
-        "TF-VALIDATE": ("failed", f"{repo}/terraform/elsewhere.tf: TF-VALIDATE: terraform validate not run: {why}"),
-    }
+    why = "terraform/ holds entries the suite refuses to read (TF-PARSE names them): not run"
+    assert found == {"TF-FMT": ("skipped", why), "TF-VALIDATE": ("skipped", why)}
     assert counted_runs == []
 
 

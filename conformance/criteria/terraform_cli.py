@@ -58,7 +58,7 @@ def _folder(repo: str, evidence: FleetEvidence) -> Path | None:
 
 def _verdict(view: RepoView, evidence: FleetEvidence, check: str) -> Verdict | list[Problem]:
     gate = _gate(evidence)
-    if evidence.terraform_refusals(view.name):
+    if evidence.terraform_refusals(view.name):  # never handed to terraform: it would follow them
         raise TerraformSkipped("terraform/ holds entries the suite refuses to read (TF-PARSE names them): not run")
     folder = _folder(view.name, evidence)
     if folder is None:

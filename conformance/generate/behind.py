@@ -37,8 +37,8 @@ def kit_commit() -> tuple[str, Path | None] | None:
     return (commit, None) if isinstance(commit, str) and commit else None
 
 
-def _line_of(path: Path, key: str) -> int:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+def _line_of(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith(f'"{key}"'):
             return number
     return 1
@@ -51,11 +51,16 @@ def _commits_between(kit: Path, old: str, new: str) -> int | None:
     return int(result.stdout) if result.returncode == 0 else None
 
 
-def behind_problems(repo: Path, kit_commit: str, kit: Path | None = None) -> list[Problem]:
-    """[] when `repo` records `kit_commit`; otherwise one problem at its record's commit line."""
+def behind_problems(repo: Path, kit_commit: str, kit: Path | None = None, text: str | None = None) -> list[Problem]:
+    """[] when `repo` records `kit_commit`; otherwise one problem at its record's commit line.
+
+    `text`: the record as the caller read it (the suite reads files its own safe way, locally or
+    through another host); without it the file is read here.
+    """
     where = f"{repo.name}/{RECORD}"
     try:
-        record = read_record(repo)
+        record = read_record(repo, text)
+        text = (repo / RECORD).read_text(encoding="utf-8") if text is None else text
     except RecordError as error:
         return [Problem(f"{where}:1", str(error).split(": ", 1)[1])]
     if record.commit == kit_commit:
@@ -64,7 +69,7 @@ def behind_problems(repo: Path, kit_commit: str, kit: Path | None = None) -> lis
     behind = f"{count} kit commit{'s' * (count != 1)} behind; " if count else ""
     return [
         Problem(
-            f"{where}:{_line_of(repo / RECORD, 'commit')}",
+            f"{where}:{_line_of(text, 'commit')}",
             f"expected the kit's commit {kit_commit[:12]}, found {record.commit[:12]} "
             f"({behind}run `python -m conformance fleet update --repos-root DIR`)",
             kit_commit,
