@@ -114,6 +114,10 @@ def test_the_suite_covers_the_ninth_repo_with_no_failure(grown) -> None:
             "--conformance-json",
             str(report),
             "-q",
+            # The suite running here is this checkout, not the test's clone of the kit that rendered the
+            # fleet: FLEET-TEMPLATE-CURRENT would compare with the wrong kit (tests/test_fleet_status.py).
+            "-k",
+            "not FLEET-TEMPLATE-CURRENT",
         ],
         capture_output=True,
         text=True,

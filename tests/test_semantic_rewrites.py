@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from conformance.evidence.fleet import FleetEvidence
 from conformance.platform import Platform
 from conformance.runner import plan_cases, run_case
-from tests.test_infra_semantics import FIXTURES, INFRA_CRITERIA
+from tests.test_infra_semantics import FIXTURES, INFRA_CRITERIA, REQUIREMENT_IDS
 
 Files = dict[str, str]  # path relative to the repository -> text
 ENV = "dev"
@@ -369,7 +369,8 @@ def expected(bases: dict[str, Files], platform: Platform) -> Callable[[str, str]
 def test_the_repositories_judged_are_what_they_claim(expected) -> None:
     files, conforming = expected("generated", "none")
     assert set(conforming.values()) == {"passed"}
-    assert set(expected("handwritten", "none")[1].values()) == {"passed"}
+    # The hand-written fleet meets the requirement; the kit's own hardening (platform profile) is not its.
+    assert {v for k, v in expected("handwritten", "none")[1].items() if k in REQUIREMENT_IDS} == {"passed"}
     for defect in DEFECTS:
         if defect != "none":
             assert "failed" in expected("generated", defect)[1].values(), defect
