@@ -19,7 +19,7 @@ from conformance.evidence.evaluate import Unresolvable
 from conformance.evidence.files import LocalFiles, RepoFiles, Unreadable
 from conformance.evidence.hcl import Body, ParseFailure, parse_hcl
 from conformance.evidence.module import EnvModule, Module, read_module, tfvars_values, with_environment
-from conformance.evidence.strict_yaml import load_strict
+from conformance.evidence.strict_yaml import compose_strict
 from conformance.platform.model import LambdaFunction, Names, Platform
 
 TERRAFORM = "terraform"
@@ -35,6 +35,21 @@ class YamlFailure:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: does not parse: {self.reason}"
+
+
+def workflow_document(text: str, file: str) -> tuple[Any, dict[str, Any]] | YamlFailure:
+    """A workflow's node tree (marks kept) and document, read the one strict way (no aliases, no duplicate
+    keys); a YamlFailure naming the line when it does not parse or is not a mapping."""
+    try:
+        node, data = compose_strict(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return YamlFailure(file, mark.line + 1 if mark else 1, str(getattr(error, "problem", None) or error))
+    if not isinstance(data, dict):
+        return YamlFailure(file, 1, "expected a mapping at the top level")
+    if True in data and "on" not in data:
+        data["on"] = data.pop(True)  # YAML 1.1 reads the key `on` as a boolean
+    return node, data
 
 
 class FleetEvidence:
@@ -167,18 +182,8 @@ class FleetEvidence:
             if found is None:
                 return None
             self.parse_counts[f"{repo}/{relative}"] += 1
-            try:
-                data = load_strict(found)
-            except yaml.YAMLError as error:
-                mark = getattr(error, "problem_mark", None)
-                return YamlFailure(
-                    f"{repo}/{relative}", mark.line + 1 if mark else 1, str(getattr(error, "problem", None) or error)
-                )
-            if not isinstance(data, dict):
-                return YamlFailure(f"{repo}/{relative}", 1, "expected a mapping at the top level")
-            if True in data and "on" not in data:
-                data["on"] = data.pop(True)  # YAML 1.1 reads the key `on` as a boolean
-            return data
+            read = workflow_document(found, f"{repo}/{relative}")
+            return read if isinstance(read, YamlFailure) else read[1]
 
         return self._once(("yaml", repo, relative), parse)
 

@@ -25,7 +25,7 @@ ALIAS_REFUSED = "found an alias (*name): aliases are refused"
 
 
 class AliasRefused(ConstructorError):
-    """An alias met while building; its mark is the anchor's until `load_strict` finds the alias."""
+    """An alias met while building; its mark is the anchor's until `compose_strict` finds the alias."""
 
 
 class StrictLoader(BASE_LOADER):  # type: ignore[misc,valid-type]

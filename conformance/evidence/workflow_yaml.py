@@ -14,8 +14,7 @@ from typing import Any
 
 import yaml
 
-from conformance.evidence.fleet import YamlFailure
-from conformance.evidence.strict_yaml import compose_strict
+from conformance.evidence.fleet import YamlFailure, workflow_document
 
 PathKey = tuple[str | int, ...]
 
@@ -66,15 +65,10 @@ def _record(node: yaml.Node, path: PathKey, into: WorkflowFile) -> None:
 def load_workflow(text: str, file: str) -> WorkflowFile | YamlFailure:
     """The workflow with its lines; one line naming the problem when it is not a YAML mapping, or has an
     alias or a key twice."""
-    try:
-        node, data = compose_strict(text)  # no aliases, no duplicate keys (conformance.evidence.strict_yaml)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return YamlFailure(file, mark.line + 1 if mark else 1, str(getattr(error, "problem", None) or error))
-    if not isinstance(data, dict):
-        return YamlFailure(file, 1, "expected a mapping at the top level")
-    if True in data and "on" not in data:
-        data["on"] = data.pop(True)  # YAML 1.1 reads the key `on` as a boolean
+    read = workflow_document(text, file)
+    if isinstance(read, YamlFailure):
+        return read
+    node, data = read
     workflow = WorkflowFile(file, data)
     _record(node, (), workflow)
     return workflow

@@ -7,6 +7,7 @@ it counts the commits; without one it still says which commit it expected.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from importlib import metadata
@@ -58,9 +59,11 @@ def behind_problems(repo: Path, kit_commit: str, kit: Path | None = None, text: 
     through another host); without it the file is read here.
     """
     where = f"{repo.name}/{RECORD}"
+    if text is None:
+        with contextlib.suppress(OSError):  # read once here; when it cannot be, read_record says why
+            text = (repo / RECORD).read_text(encoding="utf-8")
     try:
         record = read_record(repo, text)
-        text = (repo / RECORD).read_text(encoding="utf-8") if text is None else text
     except RecordError as error:
         return [Problem(f"{where}:1", str(error).split(": ", 1)[1])]
     if record.commit == kit_commit:
