@@ -3,7 +3,8 @@
 PyYAML's safe loader lets a duplicate key silently replace the first one, expands a few hundred bytes
 of aliases ("billion laughs") into gigabytes, and reads a file of any size. This loader refuses all of
 that before a value is used, with a `BadYaml` whose `str()` is `file:line: expected ..., found ...`.
-It imports nothing of the project, so every reader of YAML (the platform spec, workflows) can share it.
+It imports nothing of the project: every reader of YAML (the platform spec, the repositories' workflows,
+`fleet add-lambda`'s spec edit) goes through it, so each refuses the same things with the same words.
 """
 
 from __future__ import annotations
@@ -171,13 +172,26 @@ def load_yaml(
     then a document expanding to more than `max_nodes` nodes, or an alias inside its own anchor);
     nesting deeper than MAX_DEPTH; anything PyYAML's safe loader refuses (syntax, unknown tags).
     """
+    return compose_yaml(text, source, allow_aliases=allow_aliases, max_nodes=max_nodes, max_bytes=max_bytes)[1]
+
+
+def compose_yaml(
+    text: str,
+    source: str,
+    *,
+    allow_aliases: bool = False,
+    max_nodes: int = MAX_NODES,
+    max_bytes: int = MAX_BYTES,
+) -> tuple[Node | None, Any]:
+    """The document's node tree (its marks name lines for readers that point into the file) and the
+    document built from it, refused exactly as `load_yaml` refuses."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise BadYaml(source, None, f"expected at most {max_bytes} bytes of YAML, found {size}")
     loader = _Loader(text, allow_aliases, max_nodes)
     try:
         node = loader.get_single_node()
-        return None if node is None else loader.construct_document(node)
+        return node, (None if node is None else loader.construct_document(node))
     except _Refused as refused:
         raise BadYaml(source, refused.line, refused.reason) from None
     except yaml.MarkedYAMLError as error:

@@ -25,16 +25,15 @@ from pathlib import Path
 
 import pytest
 import testinfra
-import yaml
 
 from conformance.catalogue import CRITERIA
 from conformance.evidence import files as files_module
 from conformance.evidence.files import MAX_BYTES, HostFiles, LocalFiles, Unreadable, read_regular
 from conformance.evidence.fleet import FleetEvidence
 from conformance.evidence.hcl import Body, ParseFailure, parse_hcl, read_hcl
-from conformance.evidence.strict_yaml import load_strict
 from conformance.platform import Platform
 from conformance.runner import Outcome, plan_cases, run_case
+from conformance.safe_yaml import BadYaml, load_yaml
 from conformance.suite_command import suite_command
 
 SECRET = "TOP-SECRET-0451-never-in-a-report"
@@ -570,40 +569,47 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 @pytest.mark.parametrize(
     "document,line,problem",
     [
-        (BILLION_LAUGHS, 3, "found an alias (*a): aliases are refused"),
-        ("defaults: &d {runs-on: x}\njobs:\n  deploy:\n    <<: *d\n", 4, "found an alias (*d): aliases are refused"),
-        ("a: &self [1, *self]\n", 1, "found an alias (*self): aliases are refused"),
-        ("jobs:\n  a: 1\nname: x\njobs:\n  b: 2\n", 4, "found the key 'jobs' twice in one mapping"),
-        ("on:\n  push: {}\ntrue: 1\n", 3, "found the key True twice in one mapping"),
-        ("steps:\n  - {uses: a, uses: b}\n", 2, "found the key 'uses' twice in one mapping"),
-        ("x: " + "[" * 5000 + "]" * 5000 + "\n", 1, ""),
+        (BILLION_LAUGHS, 3, "expected no YAML aliases, found *a"),
+        ("defaults: &d {runs-on: x}\njobs:\n  deploy:\n    <<: *d\n", 4, "expected no YAML aliases, found *d"),
+        ("a: &self [1, *self]\n", 1, "expected no YAML aliases, found *self"),
+        ("jobs:\n  a: 1\nname: x\njobs:\n  b: 2\n", 4, "expected each key once, found 'jobs' again (first at line 1)"),
+        ("on:\n  push: {}\ntrue: 1\n", 3, "expected each key once, found True again (first at line 1)"),
+        ("steps:\n  - {uses: a, uses: b}\n", 2, "expected each key once, found 'uses' again (first at line 2)"),
+        ("x: " + "[" * 150 + "]" * 150 + "\n", 1, "expected YAML nested at most 100 levels deep, found deeper"),
+        (
+            "x: " + "[" * 5000 + "]" * 5000 + "\n",
+            1,
+            "not valid YAML (while increasing flow level exceeded maximum nesting depth)",
+        ),
     ],
 )
 def test_the_workflow_loader_refuses_aliases_and_duplicate_keys_with_the_line(
     document: str, line: int, problem: str
 ) -> None:
-    with pytest.raises(yaml.YAMLError) as raised:
-        load_strict(document)
-    mark = getattr(raised.value, "problem_mark", None)
-    assert mark is not None and mark.line + 1 == line
-    assert problem in str(getattr(raised.value, "problem", ""))
+    """Workflows are read by the spec's own loader (conformance.safe_yaml): the same refusals, the same words."""
+    with pytest.raises(BadYaml) as raised:
+        load_yaml(document, "deploy-dev.yml", max_bytes=MAX_BYTES)
+    assert (raised.value.line, raised.value.reason) == (line, problem)
 
 
 def test_a_plain_workflow_still_loads_with_anchors_unused(tmp_path: Path) -> None:
-    assert load_strict("on: {workflow_dispatch: {}}\nx: &unused 1\n") == {True: {"workflow_dispatch": {}}, "x": 1}
+    assert load_yaml("on: {workflow_dispatch: {}}\nx: &unused 1\n", "w.yml") == {
+        True: {"workflow_dispatch": {}},
+        "x": 1,
+    }
 
 
 def test_a_billion_laughs_is_refused_in_bounded_time_and_memory_by_the_loader() -> None:
     """In a child limited to 512 MB: expanding it would need gigabytes."""
     script = (
-        "import sys, yaml\n"
-        "from conformance.evidence.strict_yaml import load_strict\n"
-        "try:\n    load_strict(sys.stdin.read())\n"
-        "except yaml.YAMLError as e:\n    print(e.problem, e.problem_mark.line + 1)\n"
+        "import sys\n"
+        "from conformance.safe_yaml import BadYaml, load_yaml\n"
+        "try:\n    load_yaml(sys.stdin.read(), 'w.yml')\n"
+        "except BadYaml as e:\n    print(e)\n"
     )
     result = bounded([sys.executable, "-c", script], timeout=60, memory=512 * 1024**2, input=BILLION_LAUGHS)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "found an alias (*a): aliases are refused 3"
+    assert result.stdout.strip() == "w.yml:3: expected no YAML aliases, found *a"
 
 
 def test_a_workflow_bomb_fails_every_workflow_check_with_file_and_line(hostile_fleet, platform: Platform) -> None:
@@ -615,7 +621,7 @@ def test_a_workflow_bomb_fails_every_workflow_check_with_file_and_line(hostile_f
     assert workflow_checks and {o.status for o in workflow_checks.values()} == {"failed"}
     for (criterion, _, _), outcome in workflow_checks.items():
         assert outcome.message == (
-            f"{repo}/{workflow}:3: {criterion}: does not parse: found an alias (*a): aliases are refused"
+            f"{repo}/{workflow}:3: {criterion}: does not parse: expected no YAML aliases, found *a"
         )
 
 
@@ -659,7 +665,7 @@ def test_the_plugin_on_a_hostile_fleet_fails_in_bounded_time_and_memory_and_leak
         f"{infra}/terraform/huge.tf:1: TF-PARSE: cannot be read: is larger than the 5 MB limit per file (50 MB)",
     ):
         assert line in parse.splitlines(), parse
-    assert "aliases are refused" in failed[("WF-DISPATCH", infra)]
+    assert "expected no YAML aliases" in failed[("WF-DISPATCH", infra)]
     assert (
         "README.md:1: REPO-FILES-SAFE: cannot be read: is a link leaving the repos root"
         in (failed[("REPO-FILES-SAFE", lambdas[0])])

@@ -13,14 +13,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.evidence.evaluate import Unresolvable
-from conformance.evidence.files import LocalFiles, RepoFiles, Unreadable
+from conformance.evidence.files import MAX_BYTES, LocalFiles, RepoFiles, Unreadable
 from conformance.evidence.hcl import Body, ParseFailure, parse_hcl
 from conformance.evidence.module import EnvModule, Module, read_module, tfvars_values, with_environment
-from conformance.evidence.strict_yaml import compose_strict
 from conformance.platform.model import LambdaFunction, Names, Platform
+from conformance.safe_yaml import BadYaml, compose_yaml
 
 TERRAFORM = "terraform"
 # What Terraform reads as HCL under terraform/: modules, variable files, partial backend settings.
@@ -41,10 +39,9 @@ def workflow_document(text: str, file: str) -> tuple[Any, dict[str, Any]] | Yaml
     """A workflow's node tree (marks kept) and document, read the one strict way (no aliases, no duplicate
     keys); a YamlFailure naming the line when it does not parse or is not a mapping."""
     try:
-        node, data = compose_strict(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return YamlFailure(file, mark.line + 1 if mark else 1, str(getattr(error, "problem", None) or error))
+        node, data = compose_yaml(text, file, max_bytes=MAX_BYTES)
+    except BadYaml as refused:
+        return YamlFailure(file, refused.line or 1, refused.reason)
     if not isinstance(data, dict):
         return YamlFailure(file, 1, "expected a mapping at the top level")
     if True in data and "on" not in data:
