@@ -125,12 +125,18 @@ VALIDATORS = {
         if __name__ == "__main__":
             main()
         """,
-    "argparse --environment, required, computed choices": """\
+    "argparse --environment, computed choices": """\
         import argparse, sys
         ENVS = {"dev": 1, "sit": 2, "prod": 3}
         parser = argparse.ArgumentParser()
-        parser.add_argument("-e", "--environment", required=True, choices=sorted(ENVS))
+        parser.add_argument("-e", "--environment", default="sit", choices=sorted(ENVS))
         sys.exit(run(parser.parse_args()))
+        """,
+    "the default from the environment, dev as its fallback": """\
+        import argparse, os
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--env", default=os.environ.get("DEPLOY_ENV", "dev"))
+        parser.parse_args()
         """,
     "a positional env": """\
         import argparse
@@ -175,6 +181,24 @@ BROKEN_VALIDATORS = {
         'import argparse\np = argparse.ArgumentParser()\np.add_argument("--env", choices=["dev", "sit"])\n'
         "p.parse_args()\n",
         f"{SCRIPT}:3: INF-VALIDATE-SCRIPT: --env: expected dev, sit, prod, found choices ['dev', 'sit']",
+    ),
+    "a required --env (the requirement runs it bare)": (
+        'import argparse\np = argparse.ArgumentParser()\np.add_argument("--env", required=True)\np.parse_args()\n',
+        f"{SCRIPT}:3: INF-VALIDATE-SCRIPT: --env default: expected dev or sit or prod, "
+        "found required=True (the requirement runs the script bare)",
+    ),
+    "no default": (
+        'import argparse\np = argparse.ArgumentParser()\np.add_argument("--env")\np.parse_args()\n',
+        "INF-VALIDATE-SCRIPT: --env default: expected dev or sit or prod, found no default",
+    ),
+    "a required positional": (
+        'import argparse\np = argparse.ArgumentParser()\np.add_argument("env")\np.parse_args()\n',
+        "found a required positional argument (the requirement runs the script bare)",
+    ),
+    "a default that cannot be told": (
+        'import argparse, os\np = argparse.ArgumentParser()\np.add_argument("--env", default=os.environ["E"])\n'
+        "p.parse_args()\n",
+        "INF-VALIDATE-SCRIPT: --env default: expected dev or sit or prod, found os.environ['E'], which cannot be told",
     ),
     "a default that is no env": (
         'import argparse\np = argparse.ArgumentParser()\np.add_argument("--env", default="qa")\np.parse_args()\n',

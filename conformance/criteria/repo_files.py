@@ -303,14 +303,37 @@ def validate_script(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
         if missing:
             shown = f"choices {choices}"
             problems.append(Problem(f"{where}:{option.lineno}", f"--env: {expected(', '.join(envs), shown)}"))
-        default = keywords.get("default")
-        if isinstance(default, ast.Constant) and isinstance(default.value, str) and default.value not in envs:
-            problems.append(
-                Problem(
-                    f"{where}:{option.lineno}", f"--env default: {expected(' or '.join(envs), repr(default.value))}"
-                )
-            )
+        found = _default_env_problem(option, keywords, envs)
+        if found:
+            problems.append(Problem(f"{where}:{option.lineno}", f"--env default: {expected(' or '.join(envs), found)}"))
     return problems
+
+
+def _default_env_problem(option: ast.Call, keywords: dict[str, ast.expr], envs: list[str]) -> str | None:
+    """What stops a bare `python scripts/validate_infrastructure.py` (the requirement's own check) from
+    choosing an env, or None: the option is required, has no default, or a default that is no env.
+
+    A default read from the environment with an env as its fallback (`os.environ.get("ENV", "dev")`)
+    counts; any other expression cannot be told and is reported as such.
+    """
+    required = keywords.get("required")
+    if isinstance(required, ast.Constant) and required.value is True:
+        return "required=True (the requirement runs the script bare)"
+    flags = [a.value for a in option.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    nargs = keywords.get("nargs")
+    optional_positional = isinstance(nargs, ast.Constant) and nargs.value == "?"
+    if flags and not flags[0].startswith("-") and not optional_positional and "default" not in keywords:
+        return "a required positional argument (the requirement runs the script bare)"
+    default = keywords.get("default")
+    if default is None:
+        return "no default (the requirement runs the script bare)"
+    if isinstance(default, ast.Constant):
+        return None if default.value in envs else repr(default.value)
+    if isinstance(default, ast.Call) and any(
+        isinstance(a, ast.Constant) and a.value in envs for a in [*default.args, *(k.value for k in default.keywords)]
+    ):
+        return None
+    return f"{ast.unparse(default)}, which cannot be told"
 
 
 EVERY = RepoScope.EVERY_REPO

@@ -3,7 +3,7 @@
 #!/usr/bin/env python3
 """Check, after a deploy, that the {{ cookiecutter.repo_name }} resources of one environment exist as specified.
 
-    python scripts/validate_infrastructure.py --env dev [--endpoint-url URL]
+    python scripts/validate_infrastructure.py [--env {{ p.env_names | join('|') }}] [--endpoint-url URL]
 
 Needs only boto3 and AWS credentials for the environment's account (boto3 also honours
 AWS_ENDPOINT_URL, for an emulator). Read-only: it makes Describe, Get, List and Head calls only.
@@ -423,7 +423,12 @@ def run_checks(aws: Aws, env: str) -> Iterator[Result]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", required=True, choices=sorted(ENVIRONMENTS), help="the environment to check")
+    parser.add_argument(
+        "--env",
+        default="{{ p.env_names[0] }}",
+        choices=sorted(ENVIRONMENTS),
+        help="the environment to check (default: {{ p.env_names[0] }}, so the script runs bare)",
+    )
     parser.add_argument(
         "--endpoint-url",
         default=None,
