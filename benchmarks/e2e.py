@@ -36,7 +36,7 @@ def terraform_missing() -> str | None:
 
     try:
         terraform.terraform_binary()
-        terraform.provider_mirror()
+        terraform.installation()
     except terraform.TerraformUnavailable as missing:
         return str(missing)
     return None

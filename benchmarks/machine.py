@@ -50,14 +50,17 @@ def terraform_version() -> str:
 
 
 def aws_provider_versions() -> str:
-    """The hashicorp/aws versions in the offline mirror the sandbox installs from."""
+    """The hashicorp/aws versions in the mirror the sandbox installs from ("registry" without one)."""
     try:
-        from conformance.tooling.terraform import PROVIDER, TerraformUnavailable, provider_mirror
+        from conformance.tooling.terraform import PROVIDER, TerraformUnavailable, installation
 
         try:
-            folder = provider_mirror() / PROVIDER
+            mirror = installation().mirror
         except TerraformUnavailable:
             return "no mirror"
+        if mirror is None:
+            return "registry (no mirror)"
+        folder = mirror / PROVIDER
         found = sorted({p.name.split("_")[3] for p in folder.glob("*.zip") if p.name.count("_") >= 3})
         found += sorted(p.name for p in folder.iterdir() if p.is_dir())
         return ", ".join(found) or "none"

@@ -110,7 +110,7 @@ def terraform_floor(fleet: Fleet, work: Path) -> dict[str, Any]:
     scratch = work / "terraform-floor"
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(repo / "terraform", scratch / "terraform", ignore=shutil.ignore_patterns(".terraform"))
-    env = {**terraform.offline_environment(scratch), **GO_TUNING}
+    env = {**terraform.environment(scratch), **GO_TUNING}
     binary = terraform.terraform_binary()
     init = run_measured([binary, *terraform.INIT_ARGS], env=env, cwd=scratch / "terraform")
     validate = run_measured([binary, *terraform.VALIDATE_ARGS], env=env, cwd=scratch / "terraform")

@@ -33,7 +33,7 @@ def terraform_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for offline Terraform; skips (or fails where required) when it is missing."""
     try:
         terraform.terraform_binary()
-        env = terraform.offline_environment(tmp_path_factory.mktemp("terraform"))
+        env = terraform.environment(tmp_path_factory.mktemp("terraform"))
     except terraform.TerraformUnavailable as missing:
         if os.environ.get("BBWS_REQUIRE_TERRAFORM") == "1":
             pytest.fail(f"BBWS_REQUIRE_TERRAFORM=1 but {missing}")

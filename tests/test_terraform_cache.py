@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +24,7 @@ from conformance.evidence.fleet import FleetEvidence
 from conformance.platform import Platform
 from conformance.runner import plan_cases, prepare_static, run_case
 from conformance.tooling import terraform
+from conformance.tooling.providers import MIRROR_ENV, ProviderInstallation, installing
 from conformance.tooling.terraform_gate import FMT, VALIDATE, TerraformGate, snapshot, verdict_key
 from conformance.tooling.verdict_cache import CACHE_ENV, VerdictCache, payload_digest, user_cache_dir
 
@@ -257,14 +260,14 @@ def fake_toolchain(monkeypatch, tmp_path: Path):
     provider.mkdir(parents=True)
     (provider / "terraform-provider-aws_v5.100.0_x5").write_bytes(b"provider 5.100.0")
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv(terraform.MIRROR_ENV, str(mirror))
+    monkeypatch.setenv(MIRROR_ENV, str(mirror))
     terraform.terraform_binary.cache_clear()
-    terraform.provider_mirror.cache_clear()
+    terraform.installation.cache_clear()
     config = tmp_path / "terraform.rc"
-    config.write_text(terraform.cli_config_text(mirror), encoding="utf-8")
+    config.write_text(ProviderInstallation(mirror, tmp_path / "cache").cli_config(), encoding="utf-8")
     yield binary, mirror, {"TF_CLI_CONFIG_FILE": str(config), "PATH": os.environ["PATH"]}
     terraform.terraform_binary.cache_clear()
-    terraform.provider_mirror.cache_clear()
+    terraform.installation.cache_clear()
 
 
 def test_every_change_to_the_toolchain_is_another_identity(fake_toolchain, tmp_path: Path) -> None:
@@ -287,7 +290,7 @@ def test_every_change_to_the_toolchain_is_another_identity(fake_toolchain, tmp_p
     (mirror / "registry.terraform.io" / "hashicorp" / "random" / "3.6.0").mkdir(parents=True)
     (mirror / "registry.terraform.io" / "hashicorp" / "random" / "3.6.0" / "p").write_bytes(b"random")
     assert changed()  # another provider of the mirror
-    Path(env["TF_CLI_CONFIG_FILE"]).write_text(terraform.cli_config_text(tmp_path), encoding="utf-8")
+    Path(env["TF_CLI_CONFIG_FILE"]).write_text(ProviderInstallation(tmp_path, tmp_path).cli_config(), encoding="utf-8")
     assert changed()  # another CLI configuration
     env["TF_CLI_ARGS_validate"] = "-json"
     assert changed()  # a variable that changes what terraform does or prints
@@ -448,3 +451,63 @@ def test_a_run_that_did_not_end_by_itself_is_reported_but_never_kept(
             gate.close()
         assert runs == expected_runs
     assert len(list((tmp_path / "cache").glob("*.json"))) == 1  # the fmt verdict only
+
+
+def test_from_the_registry_a_validate_verdict_is_kept_only_with_a_lock_file(fake_toolchain, tmp_path: Path) -> None:
+    """No mirror (GitHub's hosted runners): the provider is whatever the registry gives, so only a lock
+    file pins it; without one the validate verdict is never kept (fmt needs no provider: always kept)."""
+    _, _, env = fake_toolchain
+    from_the_mirror = terraform.toolchain_identity(env)
+    runs: list[str] = []
+
+    def fake(args, *_, **__):
+        runs.append(args[0])
+        return terraform.TerraformRun(0, "")
+
+    cache = VerdictCache(tmp_path / "cache")
+
+    def checks_run(folder: Path) -> list[str]:
+        runs.clear()
+        gate = TerraformGate(tmp_path, cache, workers=1)
+        try:
+            assert gate.verdict(folder, VALIDATE).run.ok and gate.verdict(folder, FMT).run.ok
+        finally:
+            gate.close()
+        return sorted(runs)
+
+    with pytest.MonkeyPatch.context() as patch:  # undone before fake_toolchain's own teardown
+        patch.setattr(terraform, "installation", lambda: ProviderInstallation(None, tmp_path / "plugins"))
+        patch.setattr(terraform, "run", fake)
+        assert terraform.toolchain_identity(env) != from_the_mirror
+        unlocked = write_folder(tmp_path / "unlocked")
+        assert checks_run(unlocked) == ["fmt", "init", "validate"]
+        assert checks_run(unlocked) == ["init", "validate"]  # fmt kept; validate again: nothing pins the provider
+        locked = write_folder(tmp_path / "locked")
+        lock_file = 'provider "registry.terraform.io/hashicorp/aws" {}\n'
+        (locked / terraform.LOCK_FILE).write_text(lock_file, encoding="utf-8")
+        assert checks_run(locked) == ["fmt", "init", "validate"]
+        assert checks_run(locked) == []  # the lock file pins the provider: both verdicts kept
+
+
+def test_installs_into_a_shared_plugin_cache_take_turns_across_processes(tmp_path: Path) -> None:
+    """Two runs (or two test workers) may share the user's plugin cache, which Terraform does not make
+    safe for concurrent installs: while one holds `installing`, another process cannot take it."""
+    registry = ProviderInstallation(None, tmp_path / "plugins")
+    probe = (
+        "import fcntl, sys\n"
+        "with open(sys.argv[1], 'a') as lock:\n"
+        "    try:\n        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)\n    except BlockingIOError:\n"
+        "        print('held')\n    else:\n        print('free')\n"
+    )
+
+    def other_process() -> str:
+        lock = str(tmp_path / "plugins" / ".install.lock")
+        return subprocess.run([sys.executable, "-c", probe, lock], capture_output=True, text=True, check=True).stdout
+
+    with installing(registry):
+        assert other_process().strip() == "held"
+    assert other_process().strip() == "free"
+    (tmp_path / "mirror" / terraform.PROVIDER / "5.100.0").mkdir(parents=True)
+    unpacked = ProviderInstallation(tmp_path / "mirror", tmp_path / "unused")
+    with installing(unpacked):  # inits link from an unpacked mirror: nothing to hold, no cache made
+        assert not (tmp_path / "unused").exists()

@@ -75,7 +75,7 @@ def check_endpoint_url(url: str) -> str:
 def require_terraform() -> None:
     try:
         terraform.terraform_binary()
-        terraform.provider_mirror()
+        terraform.installation()
     except terraform.TerraformUnavailable as missing:
         raise SandboxExit(f"error: {missing}", EXIT_USAGE) from None
 

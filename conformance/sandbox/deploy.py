@@ -79,8 +79,8 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
 
 
 def terraform_environment(target: Target, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Offline Terraform (provider from the mirror) talking to the emulator only."""
-    env = dict(base) if base is not None else terraform.offline_environment(target.workdir)
+    """Terraform (its provider from the mirror where one is found) talking to the emulator only."""
+    env = dict(base) if base is not None else terraform.environment(target.workdir)
     env = {key: value for key, value in env.items() if not key.startswith("AWS_")}
     env.update(client_environment(target.endpoint_url, target.region))
     if not env.get("TF_PLUGIN_CACHE_DIR"):

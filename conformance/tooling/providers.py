@@ -9,8 +9,11 @@ mirror folders (used when present).
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +44,13 @@ class ProviderInstallation:
     def offline(self) -> bool:
         return self.mirror is not None
 
+    @property
+    def installs_into_cache(self) -> bool:
+        """Whether inits install providers into the plugin cache (the registry's downloads, or a mirror
+        of zip archives each init would unpack), which Terraform does not make safe for concurrent inits.
+        An unpacked mirror needs no cache: inits link its providers in place."""
+        return self.mirror is None or any((self.mirror / PROVIDER.parts[0]).rglob("*.zip"))
+
     def cli_config(self) -> str:
         """The Terraform CLI configuration text for this decision."""
         if self.mirror is not None:
@@ -59,16 +69,37 @@ class ProviderInstallation:
         workdir.mkdir(parents=True, exist_ok=True)
         config = workdir / "terraform.rc"
         config.write_text(self.cli_config(), encoding="utf-8")
-        if self.mirror is None:
-            self.plugin_cache.mkdir(parents=True, exist_ok=True)
-        return {
+        env = {
             **(os.environ if base is None else base),
             "TF_CLI_CONFIG_FILE": str(config),
-            "TF_PLUGIN_CACHE_DIR": str(self.plugin_cache),
             "CHECKPOINT_DISABLE": "1",
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
         }
+        if self.installs_into_cache:
+            self.plugin_cache.mkdir(parents=True, exist_ok=True)
+            env["TF_PLUGIN_CACHE_DIR"] = str(self.plugin_cache)
+        return env
+
+
+_THREADS_INSTALLING = threading.Lock()
+
+
+@contextmanager
+def installing(chosen: ProviderInstallation) -> Iterator[None]:
+    """Held around a `terraform init` that installs into the plugin cache: one install at a time in this
+    process (a thread lock) and across processes (an flock on the cache folder), since two runs of the
+    suite, or two test workers, may share the user's cache. Nothing is held for an unpacked mirror."""
+    if not chosen.installs_into_cache:
+        yield
+        return
+    chosen.plugin_cache.mkdir(parents=True, exist_ok=True)
+    with _THREADS_INSTALLING, open(chosen.plugin_cache / ".install.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _hcl_string(path: Path) -> str:

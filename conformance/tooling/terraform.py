@@ -1,7 +1,10 @@
-"""Run the real Terraform offline: the binary on the PATH and the AWS provider from a local mirror.
+"""Run the real Terraform: the binary on the PATH, the AWS provider from a mirror where one is found.
 
-Nothing here reaches a registry: the CLI configuration names a filesystem mirror only, and the
-checkpoint call is disabled. Where Terraform or the mirror is missing, callers get a reason
+How the provider is installed is decided once per process (conformance.tooling.providers): a
+filesystem mirror where one is found (offline: Terraform never looks elsewhere), else Terraform's
+registry through a plugin cache under the user's cache folder, so a provider is downloaded once per
+machine, not once per repository. The checkpoint call is always disabled. Where Terraform is
+missing, or `BBWS_TF_PROVIDER_MIRROR` names a folder without the provider, callers get a reason
 they can show in one line (tests skip with it; `.ci/run` makes those tests required).
 """
 
@@ -11,23 +14,21 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from conformance.tooling.processes import Children
-
-PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
-MIRROR_ENV = "BBWS_TF_PROVIDER_MIRROR"
-# Where provider mirrors usually live; BBWS_TF_PROVIDER_MIRROR overrides the search.
-MIRROR_CANDIDATES = (
-    "/opt/tf-plugins",
-    "~/.terraform.d/plugins",
-    "~/.local/share/terraform/plugins",
-    "/usr/local/share/terraform/plugins",
-    "/usr/share/terraform/plugins",
+from conformance.tooling.providers import (
+    PROVIDER,
+    MirrorMissing,
+    ProviderInstallation,
+    installing,
+    provider_installation,
 )
+from conformance.tooling.verdict_cache import user_cache_dir
 
 
 class TerraformUnavailable(RuntimeError):
@@ -53,44 +54,19 @@ def terraform_binary() -> str:
 
 
 @cache
-def provider_mirror() -> Path:
-    """The folder holding `registry.terraform.io/hashicorp/aws` (a filesystem mirror)."""
-    configured = os.environ.get(MIRROR_ENV)
-    candidates = [configured] if configured else list(MIRROR_CANDIDATES)
-    for candidate in candidates:
-        root = Path(candidate).expanduser()
-        if (root / PROVIDER).is_dir():
-            return root
-    where = configured or ", ".join(MIRROR_CANDIDATES)
-    raise TerraformUnavailable(
-        f"no hashicorp/aws provider mirror found (looked in {where}); set {MIRROR_ENV} to the folder "
-        "that holds registry.terraform.io"
-    )
+def installation() -> ProviderInstallation:
+    """The mirror where one is found, else the registry with a plugin cache kept in the user's cache folder."""
+    home = user_cache_dir() or Path(tempfile.mkdtemp(prefix="conformance-providers-"))
+    try:
+        return provider_installation(home)
+    except MirrorMissing as missing:
+        raise TerraformUnavailable(str(missing)) from None
 
 
-def cli_config_text(mirror: Path) -> str:
-    return (
-        "provider_installation {\n"
-        "  filesystem_mirror {\n"
-        f'    path    = "{mirror}"\n'
-        '    include = ["registry.terraform.io/hashicorp/*"]\n'
-        "  }\n"
-        "}\n"
-    )
-
-
-def offline_environment(workdir: Path) -> dict[str, str]:
-    """Environment variables for an offline Terraform run; writes the CLI config into `workdir`."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    config = workdir / "terraform.rc"
-    config.write_text(cli_config_text(provider_mirror()), encoding="utf-8")
-    return {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(config),
-        "CHECKPOINT_DISABLE": "1",
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-    }
+def environment(workdir: Path) -> dict[str, str]:
+    """Environment variables for a Terraform run (this process's provider installation); writes the
+    CLI configuration into `workdir`."""
+    return installation().environment(workdir)
 
 
 def run(
@@ -123,16 +99,12 @@ def fmt_check(folder: Path, env: Mapping[str, str], children: Children | None = 
 
 
 def validate(folder: Path, env: Mapping[str, str], children: Children | None = None) -> TerraformRun:
-    """`terraform init -backend=false` then `terraform validate`, offline."""
-    init = run(list(INIT_ARGS), folder, env, children=children)
+    """`terraform init -backend=false` (installs into a shared plugin cache take turns) then `terraform validate`."""
+    with installing(installation()):
+        init = run(list(INIT_ARGS), folder, env, children=children)
     if not init.ok:
         return init
     return run(list(VALIDATE_ARGS), folder, env, children=children)
-
-
-def packed_mirror(mirror: Path) -> bool:
-    """Whether the mirror holds providers as zip archives (each init would unpack one)."""
-    return any((mirror / PROVIDER.parts[0]).rglob("*.zip"))
 
 
 def _stat_line(path: Path) -> str:
@@ -141,7 +113,7 @@ def _stat_line(path: Path) -> str:
     return f"{found.st_size} {found.st_mtime_ns} {found.st_ctime_ns} {found.st_ino} {found.st_dev}"
 
 
-# Set by offline_environment or by the callers running terraform; never a cause of a different verdict.
+# Set by `environment` or by the callers running terraform; never a cause of a different verdict.
 OWN_VARIABLES = frozenset({"TF_CLI_CONFIG_FILE", "TF_PLUGIN_CACHE_DIR", "TF_IN_AUTOMATION", "TF_INPUT"})
 
 
@@ -151,21 +123,35 @@ def toolchain_identity(env: Mapping[str, str]) -> str:
     The binary and every file of the provider mirror (by path, size, times and inode: a new
     version or build is a new file, and reading 700 MB of provider on each run would cost more
     than the run), the CLI configuration's text, and every TF_* variable the user set (TF_LOG,
-    TF_CLI_ARGS*, TF_DATA_DIR change what terraform does or prints).
+    TF_CLI_ARGS*, TF_DATA_DIR change what terraform does or prints). Without a mirror the provider
+    comes from the registry: its version is the folder's lock file (part of the folder's digest),
+    and a folder without one is never kept (`verdict_is_reproducible`).
     """
     digest = hashlib.sha256()
     binary = Path(terraform_binary()).resolve()
     digest.update(f"binary {binary} {_stat_line(binary)}\n".encode())
-    mirror = provider_mirror().resolve()
-    digest.update(f"mirror {mirror}\n".encode())
-    for folder, subfolders, files in os.walk(mirror / PROVIDER.parts[0], followlinks=True):
-        subfolders.sort()
-        for name in sorted(files):
-            path = Path(folder) / name
-            digest.update(f"{path.relative_to(mirror)} {_stat_line(path)}\n".encode())
+    if installation().mirror is None:
+        digest.update(b"registry\n")
+    else:
+        mirror = installation().mirror.resolve()
+        digest.update(f"mirror {mirror}\n".encode())
+        for folder, subfolders, files in os.walk(mirror / PROVIDER.parts[0], followlinks=True):
+            subfolders.sort()
+            for name in sorted(files):
+                path = Path(folder) / name
+                digest.update(f"{path.relative_to(mirror)} {_stat_line(path)}\n".encode())
     config = env.get("TF_CLI_CONFIG_FILE")
     digest.update(f"config {Path(config).read_text(encoding='utf-8') if config else ''}\n".encode())
     for name in sorted(env):
         if name.startswith("TF_") and name not in OWN_VARIABLES:
             digest.update(f"env {name}={env[name]}\n".encode())
     return digest.hexdigest()
+
+
+LOCK_FILE = ".terraform.lock.hcl"
+
+
+def verdict_is_reproducible(folder_files: Mapping[str, bytes]) -> bool:
+    """Whether a verdict on these files can be kept: always with a mirror (its files are in the key);
+    from the registry only with a lock file, else the next run may get a newer provider."""
+    return installation().mirror is not None or LOCK_FILE in folder_files

@@ -14,10 +14,12 @@ again on every run whether anything had changed or not.
   verdict of exactly what the key describes.
 - Key: the folder's digest, the toolchain (`terraform.toolchain_identity`: the binary, every
   provider in the mirror, the CLI configuration, TF_* variables) and the check's command lines.
-  Any change to any of them is another key: never a stale pass.
+  Any change to any of them is another key: never a stale pass. From the registry, a folder without
+  a lock file is never kept (the next run may install a newer provider).
 - Parallel: a thread per core, each running one terraform process at a time. Providers are linked
-  from the unpacked filesystem mirror, nothing copied; a mirror of zips gets one plugin cache for
-  the run, and its inits take turns (the cache is not safe for concurrent installs).
+  from an unpacked filesystem mirror, nothing copied; from the registry (no mirror here, as on
+  GitHub's hosted runners) or a mirror of zips they go through one plugin cache kept in the user's
+  cache folder, and the inits take turns (the cache is not safe for concurrent installs).
 - Kept: verdicts of terraform runs that ended (exit codes 0 to 3). A timeout, a crash or a stop
   is reported as it is and never kept.
 """
@@ -167,7 +169,7 @@ class TerraformGate:
     """The run's terraform checks: started in the background for many folders, asked for one at a time."""
 
     def __init__(self, root: Path, cache: VerdictCache | None, workers: int | None = None) -> None:
-        """Raises terraform.TerraformUnavailable when terraform or its provider mirror is missing."""
+        """Raises terraform.TerraformUnavailable when terraform is missing (or a named mirror is not there)."""
         self.root = root
         self.cache = cache
         self.workers = max(1, workers or usable_cores())
@@ -175,16 +177,9 @@ class TerraformGate:
         self._scratch = Path(tempfile.mkdtemp(prefix="conformance-terraform-"))
         weakref.finalize(self, shutil.rmtree, self._scratch, True)  # also when nobody calls close()
         terraform.terraform_binary()
-        self._env = terraform.offline_environment(self._scratch)
+        self._env = terraform.environment(self._scratch)
         for name, value in GO_TUNING.items():
             self._env.setdefault(name, value)  # the user's own setting wins
-        # A mirror of zips: one plugin cache for the run, installs one at a time.
-        self._installs: threading.Lock | None = None
-        if terraform.packed_mirror(terraform.provider_mirror()):
-            cache_dir = self._scratch / "plugin-cache"
-            cache_dir.mkdir()
-            self._env["TF_PLUGIN_CACHE_DIR"] = str(cache_dir)
-            self._installs = threading.Lock()
         self._toolchain: str | None = None
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="terraform")
         self._lock = threading.Lock()
@@ -250,20 +245,19 @@ class TerraformGate:
             files.write(copy)
             for check in todo:
                 run = self._run(check, copy)
-                if self.cache is not None and run.returncode in KEPT_EXIT_CODES and not self.children.stopping:
+                if (
+                    self.cache is not None
+                    and run.returncode in KEPT_EXIT_CODES
+                    and not self.children.stopping
+                    and (check == FMT or terraform.verdict_is_reproducible(files.files))
+                ):
                     self.cache.put(keys[check], {"returncode": run.returncode, "output": run.output})
                 yield check, Verdict(run)
 
     def _run(self, check: str, copy: Path) -> terraform.TerraformRun:
         if check == FMT:
             return terraform.fmt_check(copy, self._env, self.children)
-        if self._installs is None:
-            return terraform.validate(copy, self._env, self.children)
-        with self._installs:
-            init = terraform.run(list(terraform.INIT_ARGS), copy, self._env, children=self.children)
-        if not init.ok:
-            return init
-        return terraform.run(list(terraform.VALIDATE_ARGS), copy, self._env, children=self.children)
+        return terraform.validate(copy, self._env, self.children)
 
     def close(self) -> None:
         """Stop what is running (a run cut short), wait for the threads, remove the scratch folder."""
