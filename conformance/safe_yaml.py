@@ -170,8 +170,9 @@ def load_yaml(
 ) -> Any:
     """The one YAML document in `text`, or BadYaml naming `source` and the line.
 
-    Refused: more than `max_bytes` bytes; a key twice in one mapping; a merge key (`<<`); aliases (unless `allow_aliases`,
-    then a document expanding to more than `max_nodes` nodes, or an alias inside its own anchor);
+    Refused: more than `max_bytes` bytes; a key twice in one mapping; a merge key (`<<`); aliases
+    (unless `allow_aliases`, then a document expanding to more than `max_nodes` nodes, or an alias
+    inside its own anchor);
     nesting deeper than MAX_DEPTH; anything PyYAML's safe loader refuses (syntax, unknown tags).
     """
     return compose_yaml(text, source, allow_aliases=allow_aliases, max_nodes=max_nodes, max_bytes=max_bytes)[1]

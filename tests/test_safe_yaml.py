@@ -43,7 +43,11 @@ def test_aliases_load_where_allowed_and_within_the_bound() -> None:
 @pytest.mark.parametrize(
     ("text", "options", "expected"),
     [
-        ("sit: {<<: {region: us-east-1}, region: eu-west-1}\n", {}, "spec.yaml:1: expected no YAML merge keys, found <<"),  # noqa: E501
+        (
+            "sit: {<<: {region: us-east-1}, region: eu-west-1}\n",
+            {},
+            "spec.yaml:1: expected no YAML merge keys, found <<",
+        ),
         ("a: {<<: {x: 1, y: 2}, y: 3}\n", {}, "spec.yaml:1: expected no YAML merge keys, found <<"),
         (
             "base: &b {region: eu-west-1}\nprod:\n  <<: *b\n  region: af-south-1\n",
