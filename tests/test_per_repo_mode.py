@@ -231,3 +231,31 @@ def test_run_in_the_repository_without_c_the_repository_s_own_settings_are_refus
         timeout=600,
     )
     assert fixed.returncode == 0, fixed.stdout[-3000:]
+
+
+def test_each_checkout_is_its_own_root_and_files_keep_the_spec_s_names(
+    clones: dict[str, Path], platform: Platform
+) -> None:
+    """A link from one checkout into another is refused like one leaving the repos root, named `repo/path`."""
+    from conformance.catalogue import CRITERIA
+    from conformance.evidence.checkouts import Checkouts
+    from conformance.evidence.files import LocalFiles, Unreadable
+    from conformance.evidence.fleet import FleetEvidence
+    from conformance.runner import plan_cases, run_case
+
+    link = clones[LAMBDA] / "terraform" / "shared.tf"
+    link.symlink_to(clones[INFRA] / "terraform" / "outputs.tf")
+    files = Checkouts({name: LocalFiles(folder) for name, folder in clones.items()})
+    refused = files.read(f"{LAMBDA}/terraform/shared.tf")
+    assert isinstance(refused, Unreadable) and refused.file == f"{LAMBDA}/terraform/shared.tf"
+    assert "leaving" in refused.reason
+    assert isinstance(files.read(f"{INFRA}/terraform/outputs.tf"), str)
+    assert files.read("2_1_bbws_audit_logger/README.md") is None and not files.exists("2_1_bbws_audit_logger")
+    assert f"{LAMBDA}/terraform/data.tf" in files.list(f"{LAMBDA}/terraform", (".tf",))
+    assert isinstance(files.commit_count(LAMBDA), int) and files.commit_count(LAMBDA) >= 1
+
+    evidence = FleetEvidence(clones[LAMBDA], platform, {"terraform": "off"}, files, files.repos)
+    cases = [c for c in plan_cases(platform, CRITERIA, [ENV]) if c.repo == LAMBDA]
+    failing = {c.criterion.id: run_case(c, evidence) for c in cases}
+    failing = {k: o.message for k, o in failing.items() if o.status == "failed"}
+    assert failing and all(f"{LAMBDA}/terraform/shared.tf" in m for m in failing.values()), failing
