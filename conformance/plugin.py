@@ -244,7 +244,7 @@ def find_repositories(config: pytest.Config, platform: Platform) -> Repositories
         name = identify(folder, files, platform, "--repo")
         folders[name] = files
         wanted = platform.infrastructure.repo
-        if infra and name != wanted:  # the infrastructure repository is its own: --infra-repo adds nothing
+        if infra:  # checked even beside the infrastructure repository itself (then --repo is what is read)
             infra_folder = Path(infra)
             infra_files = checkout_files(config, infra_folder, "--infra-repo")
             found = identify(infra_folder, infra_files, platform, "--infra-repo")
@@ -252,7 +252,7 @@ def find_repositories(config: pytest.Config, platform: Platform) -> Repositories
                 usage_error(
                     f"--infra-repo: {infra_folder}: expected the infrastructure repository {wanted}, found {found}"
                 )
-            folders[found] = infra_files
+            folders.setdefault(found, infra_files)
     except CheckoutError as error:
         usage_error(str(error))
     return Repositories(folder, Checkouts(folders), name, frozenset(folders))
