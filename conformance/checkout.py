@@ -56,7 +56,11 @@ def identify(folder: Path, files: RepoFiles, platform: Platform, option: str = "
     where = f"{folder}/{RECORD}"
     if isinstance(record, Unreadable):
         raise CheckoutError(f"{option}: {where}:{record.line}: {record.reason}")
-    if isinstance(record, str) and (name := recorded_name(record, where, platform)) is not None:
+    try:
+        name = recorded_name(record, where, platform) if isinstance(record, str) else None
+    except CheckoutError as error:
+        raise CheckoutError(f"{option}: {error}") from None
+    if name is not None:
         if name in known:
             return name
         raise CheckoutError(f"{option}: {where} records the repository {name}, expected one of the spec's: {names}")

@@ -259,3 +259,50 @@ def test_each_checkout_is_its_own_root_and_files_keep_the_spec_s_names(
     failing = {c.criterion.id: run_case(c, evidence) for c in cases}
     failing = {k: o.message for k, o in failing.items() if o.status == "failed"}
     assert failing and all(f"{LAMBDA}/terraform/shared.tf" in m for m in failing.values()), failing
+
+
+def record(folder: Path, answers: dict | None = None, text: str | None = None) -> Path:
+    folder.mkdir(parents=True)
+    data = {"template": "https://example.invalid/kit.git", "commit": "0" * 40, "context": {"cookiecutter": answers}}
+    (folder / ".cruft.json").write_text(text if text is not None else json.dumps(data), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "answers,wanted",
+    [
+        ({"__repo_name": LAMBDA, "lambda_name": "get_product"}, LAMBDA),
+        ({"repo_name": INFRA}, INFRA),
+        ({"lambda_name": "audit_logger"}, "2_1_bbws_audit_logger"),  # a record without the computed name
+        ({"project": "another template's answers"}, LAMBDA),  # names none: the folder's name decides
+    ],
+)
+def test_the_recorded_identity_comes_first_then_the_folder_name(
+    answers: dict, wanted: str, platform: Platform, tmp_path: Path
+) -> None:
+    from conformance.checkout import identify
+    from conformance.evidence.files import LocalFiles
+
+    folder = record(tmp_path / LAMBDA, answers)
+    assert identify(folder, LocalFiles(folder), platform) == wanted
+
+
+@pytest.mark.parametrize(
+    "answers,text,message",
+    [
+        (None, "{not json", ".cruft.json: expected JSON (the kit's answers), found "),
+        ({"lambda_name": "search_products"}, None, "records the repository the Lambda 'search_products', expected"),
+        ({"__repo_name": "2_1_bbws_search_products"}, None, "records the repository 2_1_bbws_search_products"),
+    ],
+)
+def test_a_record_that_cannot_say_is_one_line(
+    answers: dict | None, text: str | None, message: str, platform: Platform, tmp_path: Path
+) -> None:
+    from conformance.checkout import CheckoutError, identify
+    from conformance.evidence.files import LocalFiles
+
+    folder = record(tmp_path / LAMBDA, answers, text)  # the folder's name would match: the record is not ignored
+    with pytest.raises(CheckoutError) as error:
+        identify(folder, LocalFiles(folder), platform)
+    assert message in str(error.value) and "\n" not in str(error.value)
+    assert str(error.value).startswith(f"--repo: {folder}/.cruft.json")
