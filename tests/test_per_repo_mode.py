@@ -306,3 +306,32 @@ def test_a_record_that_cannot_say_is_one_line(
         identify(folder, LocalFiles(folder), platform)
     assert message in str(error.value) and "\n" not in str(error.value)
     assert str(error.value).startswith(f"--repo: {folder}/.cruft.json")
+
+
+@pytest.mark.parametrize("repo", [INFRA, LAMBDA, "2_1_bbws_audit_logger"])
+def test_a_live_run_of_one_repo_plans_its_own_cases_the_account_guard_and_for_a_lambda_the_contract(
+    repo: str, platform: Platform
+) -> None:
+    from conformance.catalogue import ACCOUNT_GUARD, LIVE_CRITERIA, PER_REPO_LIVE
+    from conformance.runner import plan_live_cases, plan_repo_live_cases
+
+    envs = list(platform.environments)
+    alone = plan_repo_live_cases(platform, LIVE_CRITERIA, envs, repo, PER_REPO_LIVE)
+    in_fleet = [c for c in plan_live_cases(platform, LIVE_CRITERIA, envs) if c.repo == repo]
+    assert {c.repo for c in alone} == {repo}
+    assert [c.criterion.id for c in alone[: len(envs)]] == [ACCOUNT_GUARD] * len(envs)  # the guard first
+    own = {c.id for c in in_fleet if c.criterion.id != ACCOUNT_GUARD}
+    contract = {f"{CONTRACT}[{repo}-{env}]" for env in envs} if repo != INFRA else set()
+    assert {c.id for c in alone[len(envs) :]} == own | contract
+    assert own  # every repository has live cases of its own
+
+
+def test_the_catalogue_shows_the_live_half_only_repo_runs_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.__main__ import main
+
+    assert main(["criteria"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"| {CONTRACT} |")]
+    assert row.endswith("| s3:GetObject@state (--repo runs) |")
+    assert main(["criteria", "--where"]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith(f"| {CONTRACT} |")]
+    assert row.endswith("| conformance.criteria.remote_state:contract_from_state (--repo runs) |")
