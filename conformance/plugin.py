@@ -366,13 +366,16 @@ class Reporter:
         self.results[report.nodeid] = result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from functools import partial
+
         from conformance.report import write_json, write_markdown
         from conformance.sarif import write_sarif
 
         if hasattr(self.config, "workerinput"):  # a pytest-xdist worker: its controller writes them
             return
         results = list(self.results.values())
-        for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown, write_sarif), strict=True):
+        sarif = partial(write_sarif, single_repo=bool(self.config.getoption("--repo", None)))
+        for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown, sarif), strict=True):
             if not (path := self.config.getoption(dest)):
                 continue
             try:

@@ -18,6 +18,7 @@ import pytest
 
 from conformance.platform import Platform
 from conformance.suite_command import suite_command
+from tests.test_sarif import validate
 
 ENV = "dev"
 INFRA = "2_1_bbws_product_infrastructure"
@@ -207,8 +208,13 @@ def test_reports_are_written_alike(clones: dict[str, Path], tmp_path: Path) -> N
     result, _ = run(tmp_path, *extra, repo=clones[INFRA], marker="static")
     assert result.returncode == 1
     log = json.loads(sarif.read_text(encoding="utf-8"))
+    validate(log)
     [found] = log["runs"][0]["results"]
     assert found["ruleId"] == "INF-DDB-PITR"
+    # Uploaded from the checkout itself: the repository's base is SRCROOT, the path the repository's own.
+    location = found["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "terraform/dynamodb.tf", "uriBaseId": INFRA}
+    assert log["runs"][0]["originalUriBaseIds"] == {INFRA: {"uri": "./", "uriBaseId": "SRCROOT"}}
     assert "**INF-DDB-PITR**" in markdown.read_text(encoding="utf-8")
 
 
