@@ -81,6 +81,11 @@ LIVE_CRITERIA: list[Criterion] = [
 ]
 
 
+# Live checks only a per-repository run (`--repo DIR -m live`) plans: the cross-repository contract
+# checked against the deployed state, as the infrastructure's checkout is not there to read.
+PER_REPO_LIVE: list[Criterion] = [remote_state.CONTRACT_FROM_STATE]
+
+
 def in_profile(criteria: list[Criterion], profile: str) -> list[Criterion]:
     """The criteria a `--profile` run plans: `requirement` only those, `platform` every one."""
     if Profile(profile) is Profile.PLATFORM:

@@ -5,7 +5,9 @@ Plain functions over the result dicts the plugin's reporter collects (`criterion
 problem, `repo/path:line: ID: expected X, found Y`; each line becomes a result at that file and line,
 its path relative to the repository (`uriBaseId` names the repository, which `originalUriBaseIds`
 places under SRCROOT, the folder the suite checked). A live problem names a deployed resource, not a
-file: it is placed at its repository's root, with the resource as a logical location.
+file: it is placed at its repository's root, with the resource as a logical location. A run of one
+repository (`--repo DIR`) checked that repository's own folder: its base is SRCROOT itself, so the
+log uploaded from that checkout places each result at the repository's own path.
 """
 
 from __future__ import annotations
@@ -96,8 +98,10 @@ def sarif_log(
     results: Iterable[Mapping[str, Any]],
     rules: Mapping[str, Mapping[str, str | None]] | None = None,
     version: str | None = None,
+    single_repo: bool = False,
 ) -> dict[str, Any]:
-    """The SARIF log of one suite run; `rules` defaults to the catalogue (a rule for every criterion)."""
+    """The SARIF log of one suite run; `rules` defaults to the catalogue (a rule for every criterion).
+    `single_repo`: SRCROOT is the one repository checked (`--repo`), not the folder holding the fleet."""
     results = list(results)
     known = dict(catalogue_rules() if rules is None else rules)
     for case in results:  # a criterion the rules do not know still gets a rule, from what the result says
@@ -117,7 +121,9 @@ def sarif_log(
         "runs": [
             {
                 "tool": {"driver": driver},
-                "originalUriBaseIds": {repo: {"uri": f"{repo}/", "uriBaseId": SRCROOT} for repo in repos},
+                "originalUriBaseIds": {
+                    repo: {"uri": "./" if single_repo else f"{repo}/", "uriBaseId": SRCROOT} for repo in repos
+                },
                 "results": sarif_results,
                 "columnKind": "unicodeCodePoints",
             }
@@ -125,7 +131,9 @@ def sarif_log(
     }
 
 
-def write_sarif(path: Path, results: Iterable[Mapping[str, Any]], version: str | None = None) -> None:
+def write_sarif(
+    path: Path, results: Iterable[Mapping[str, Any]], version: str | None = None, single_repo: bool = False
+) -> None:
     """Write the SARIF log of `results` to `path` (what `--conformance-sarif FILE` does)."""
     if version is None:
         from importlib.metadata import PackageNotFoundError
@@ -136,7 +144,8 @@ def write_sarif(path: Path, results: Iterable[Mapping[str, Any]], version: str |
         except PackageNotFoundError:
             version = None
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sarif_log(results, version=version), indent=2) + "\n", encoding="utf-8")
+    log = sarif_log(results, version=version, single_repo=single_repo)
+    path.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
 
 
 def read_report(path: Path) -> list[dict[str, Any]]:
