@@ -152,11 +152,11 @@ def load_spec(config: pytest.Config) -> Platform:
 
 def selected_envs(config: pytest.Config, platform: Platform) -> list[str]:
     wanted = config.getoption("--env") or ["all"]
+    unknown = [e for e in wanted if e != "all" and e not in platform.environments]
+    if unknown:  # checked before "all" widens the run: a mistyped env beside it is still a mistake
+        usage_error(f"--env: expected one of {', '.join(platform.environments)} or all, found {unknown[0]!r}")
     if "all" in wanted:
         return list(platform.environments)
-    unknown = [e for e in wanted if e not in platform.environments]
-    if unknown:
-        usage_error(f"--env: expected one of {', '.join(platform.environments)} or all, found {unknown[0]!r}")
     return list(dict.fromkeys(wanted))
 
 
@@ -180,7 +180,15 @@ def repos_root(config: pytest.Config) -> Path:
         usage_error("--repos-root DIR is required (the folder holding the repositories), or --repo DIR (one)")
     path = Path(root)
     files = repo_files(config, path)
-    if not files.is_dir(""):
+    try:
+        is_folder = files.is_dir("")
+    except (RuntimeError, OSError) as error:  # testinfra: the host cannot be reached (ssh's own failure)
+        result = error.args[0] if error.args else None  # testinfra raises with the failed CommandResult
+        said = getattr(result, "stderr", None) or str(error)
+        status = getattr(result, "exit_status", None)
+        reason = " ".join(str(said).split())[:300] + (f" (exit status {status})" if status is not None else "")
+        usage_error(f"--hosts: cannot read {files.where}: {reason}")
+    if not is_folder:
         found = "a file" if files.exists("") else "nothing"
         usage_error(f"--repos-root: expected a folder, found {found} at {files.where}")
     return path
