@@ -239,6 +239,15 @@ BROKEN = {
         LEAK + "step 'Terraform apply' (line 21) runs when it reads 'deploy-pro'",
     ),
     "a job-level if of another word": (deploy_job(condition_="inputs.confirm == 'yes'"), LEAK + "step"),
+    # Steps whose commands are not read here may deploy: a local (composite) action, a container image.
+    "a local action before the check": (
+        deploy_job(first="      - uses: ./.github/actions/go\n" + check_step('[ "$CONFIRM" = deploy-prod ] || exit 1')),
+        LEAK + "step './.github/actions/go' (line 16) runs when it reads ''",
+    ),
+    "a container image before the check": (
+        deploy_job(first="      - uses: docker://hashicorp/terraform:1.11\n" + check_step('[ "$CONFIRM" = x ]')),
+        LEAK + "step 'docker://hashicorp/terraform:1.11' (line 16) runs when it reads ''",
+    ),
 }
 
 
