@@ -19,6 +19,7 @@ from conformance.criteria import (
     backend,
     fleet_template,
     lambda_function,
+    other_workflows,
     readable,
     remote_state,
     repo_files,
@@ -62,6 +63,7 @@ AREAS: list[tuple[ModuleType, list[Criterion]]] = [
     (lambda_function, lambda_function.CRITERIA),
     (backend, backend.CRITERIA),
     (workflows, workflows.CRITERIA),
+    (other_workflows, other_workflows.CRITERIA),
     (fleet_template, fleet_template.CRITERIA),
     (terraform_cli, terraform_cli.CRITERIA),
 ]
