@@ -750,6 +750,19 @@ MUTATIONS: list[Mutation] = [
         envs=("sit",),
     ),
     Mutation(
+        "wf-hotfix-workflow-applies-on-push",
+        "WF-ONLY-DEPLOY-WORKFLOWS",
+        "get_product",
+        create(
+            ".github/workflows/hotfix.yml",
+            "name: hotfix\non: push\npermissions:\n  contents: read\njobs:\n  apply:\n    runs-on: ubuntu-latest\n"
+            "    steps:\n      - run: terraform -chdir=terraform apply -auto-approve\n",
+        ),
+        "hotfix.yml:9: WF-ONLY-DEPLOY-WORKFLOWS: expected only .github/workflows/deploy-dev.yml, "
+        ".github/workflows/deploy-prod.yml, .github/workflows/deploy-sit.yml to deploy (their gates: approval, "
+        "confirmation), found job apply deploys in step 'terraform -chdir=terraform apply -auto-approve'",
+    ),
+    Mutation(
         "wf-confirmation-after-apply",
         "WF-CONFIRM",
         INFRA,
