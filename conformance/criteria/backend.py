@@ -5,8 +5,10 @@ The effective backend settings are what the deploy's `terraform init` uses: the 
 block, then each `-backend-config` of that init in order (a file: `*.hcl`, `*.tfbackend`, any
 name, relative to where terraform runs: the step's `working-directory`, a `cd`, `-chdir`; or
 `key=value`, shell variables and `${{ }}` resolved through the step's env). The init judged
-is the one in a job that deploys (conformance.evidence.workflow_run); a workflow that runs no
-`terraform init` (a script does) is judged by the block and the env's backend files
+is the one in a job that deploys (conformance.evidence.workflow_run), in the step or in a
+repository script the step calls (`scripts/deploy.sh "$DEPLOY_ENV"`: read with the call's
+arguments as $1, $2, ...); a workflow whose init cannot be found (a script outside the
+repository, a tool) is judged by the block and the env's backend files
 (`terraform/**/<...env...>.hcl|.tfbackend`). What cannot be resolved fails, naming the line.
 """
 
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from conformance.core import Problem, Stop, describe, expected
@@ -25,7 +29,7 @@ from conformance.evidence.evaluate import Evaluator, Scope, Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.github_expressions import Unknown, resolve, to_text
 from conformance.evidence.hcl import Block, Body, ParseFailure
-from conformance.evidence.shell_run import Start, Value, commands
+from conformance.evidence.shell_run import Command, Start, Value, commands
 from conformance.evidence.shell_syntax import Script
 from conformance.evidence.workflow_run import TERRAFORMS, Run, Step, Workflow
 
@@ -110,7 +114,14 @@ def _join(*parts: Value) -> Value:
     return posixpath.normpath(posixpath.join(*[str(p) for p in parts]))
 
 
-def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
+# A repository script a step calls (`scripts/deploy.sh "$DEPLOY_ENV"`, `bash scripts/deploy.sh dev`):
+# its commands are read with the call's arguments as $1, $2, ..., a few calls deep at most.
+SCRIPT_SHELLS = ("bash", "sh")
+MAX_SCRIPT_DEPTH = 3
+ScriptReader = Callable[[str], "tuple[str, str] | None"]  # repo-relative path -> (text, file label) or None
+
+
+def step_inits(workflow: Workflow, run: Run, step: Step, read_script: ScriptReader | None = None) -> list[Init]:
     if "run" not in step.data or run.shell(step)[0] != "sh":
         return []
     text, markers = run.run_text(step)
@@ -122,14 +133,49 @@ def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
             where = f"{file}:{first_line + script.line - 1}"
             raise Stop(Problem(where, f"cannot read the terraform init of this step: {script}"))
         return []
-    base = working_directory(run, step)
-    found = []
+    env = run.env(step.job, step)
     try:
-        written = commands(script, Start(run.env(step.job, step), markers))
+        written = commands(script, Start(env, markers))
     except (RecursionError, ValueError, IndexError, KeyError, TypeError):
         raise Stop(Problem(f"{file}:{first_line}", "cannot read the commands of this step")) from None
+    context = ScriptContext(workflow, env, read_script)
+    return command_inits(context, written, file, first_line, working_directory(run, step), 0)
+
+
+@dataclass(frozen=True)
+class ScriptContext:
+    """What following a called script needs: the parser, the step's environment, the repository's files."""
+
+    workflow: Workflow
+    env: dict[str, Value]
+    read_script: ScriptReader | None
+
+
+def script_call(words: list[Value]) -> tuple[Value, list[Value]] | None:
+    """(the script's path, its arguments) when a command runs a script by its relative path."""
+    if not words or not isinstance(words[0], str):
+        return None
+    program = words[0]
+    if program.rsplit("/", 1)[-1] in SCRIPT_SHELLS:
+        if len(words) < 2 or not isinstance(words[1], str) or words[1].startswith("-"):
+            return None
+        return words[1], words[2:]
+    if "/" in program and not program.startswith("/"):
+        return program, words[1:]
+    return None
+
+
+def command_inits(
+    context: ScriptContext, written: list[Command], file: str, first_line: int, base: Value, depth: int
+) -> list[Init]:
+    """The `terraform init`s among `written` (a step's or a called script's commands), calls followed."""
+    found = []
     for command in written:
         words, lines = command.program
+        called = script_call(words)
+        if called is not None and context.read_script is not None and depth < MAX_SCRIPT_DEPTH:
+            found += script_inits(context, _join(base, command.directory), called, depth + 1)
+            continue
         if not words or not isinstance(words[0], str) or words[0].rsplit("/", 1)[-1] not in TERRAFORMS:
             continue
         chdir: Value = "."
@@ -167,6 +213,31 @@ def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
     return found
 
 
+def script_inits(context: ScriptContext, directory: Value, called: tuple[Value, list[Value]], depth: int) -> list[Init]:
+    """The inits of a repository script a step calls, read with the call's arguments (bash runs it in
+    the caller's folder, so its paths are relative to where it was called)."""
+    path, arguments = called
+    relative = _join(directory, path)
+    if isinstance(relative, Unknown) or relative.startswith(("../", "/")) or relative == "..":
+        return []
+    assert context.read_script is not None
+    found = context.read_script(relative)
+    if found is None:
+        return []
+    text, file = found
+    script = context.workflow.script(text)
+    if not isinstance(script, Script):
+        if re.search(r"\bterraform\b.*\binit\b", text):
+            raise Stop(Problem(f"{file}:{script.line}", f"cannot read the terraform init of this script: {script}"))
+        return []
+    variables = {**context.env, **{str(number): value for number, value in enumerate(arguments, start=1)}}
+    try:
+        written = commands(script, Start(variables))
+    except (RecursionError, ValueError, IndexError, KeyError, TypeError):
+        raise Stop(Problem(f"{file}:1", "cannot read the commands of this script")) from None
+    return command_inits(context, written, file, 1, directory, depth)
+
+
 def deploy_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
     """The inits of the jobs that deploy (or of any job when those have none), in the module's folder first."""
     key = ("backend inits", view.name, view.env or "")
@@ -187,11 +258,22 @@ def find_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
         return []
     run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
     for jobs in (workflow.deploying_jobs(), list(workflow.jobs)):
-        inits = [init for job_id in jobs for step in workflow.steps(job_id) for init in step_inits(workflow, run, step)]
+        inits = [
+            init
+            for job_id in jobs
+            for step in workflow.steps(job_id)
+            for init in step_inits(workflow, run, step, partial(repo_script, view, evidence))
+        ]
         if inits:
             in_module = [i for i in inits if i.directory == MODULE_FOLDER]
             return in_module or inits
     return []
+
+
+def repo_script(view: RepoView, evidence: FleetEvidence, relative: str) -> tuple[str, str] | None:
+    """A script of the repository as (text, file label), or None when it is not there or cannot be read."""
+    text = evidence.read(view.name, relative)
+    return (text, view.where(relative)) if isinstance(text, str) else None
 
 
 def from_init(view: RepoView, evidence: FleetEvidence, block: Block, init: Init) -> BackendConfig:
