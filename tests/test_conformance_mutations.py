@@ -958,6 +958,23 @@ MUTATIONS: list[Mutation] = [
         },
     ),
     Mutation(
+        "deploy-script-without-apply",
+        "WF-TERRAFORM-DEPLOY",
+        API_FUNCTION,
+        sub(DEPLOY_SCRIPT, r"^terraform -chdir=terraform apply -input=false tfplan\n", ""),
+        "WF-TERRAFORM-DEPLOY: expected terraform apply (in a job that deploys, or a repository script it calls), "
+        "found none",
+    ),
+    Mutation(
+        "deploy-script-plans-with-dev-variables",
+        "WF-TERRAFORM-DEPLOY",
+        PLAIN_FUNCTION,
+        sub(DEPLOY_SCRIPT, r"environments/\$\{ENV\}\.tfvars", "environments/dev.tfvars", count=2),
+        "WF-TERRAFORM-DEPLOY: expected terraform plan or apply with -var-file terraform/environments/{env}.tfvars, "
+        "found terraform/environments/dev.tfvars",
+        envs=("sit", "prod"),
+    ),
+    Mutation(
         "backend-lock-table-emptied-by-a-flag",
         "REPO-BACKEND-LOCK",
         "create_product",

@@ -107,7 +107,7 @@ def _defaults(level: dict[str, Any]) -> list[dict[str, Any]]:
     return [run] if isinstance(run, dict) else []
 
 
-def _join(*parts: Value) -> Value:
+def join_path(*parts: Value) -> Value:
     for part in parts:
         if isinstance(part, Unknown):
             return part
@@ -121,7 +121,10 @@ MAX_SCRIPT_DEPTH = 3
 ScriptReader = Callable[[str], "tuple[str, str] | None"]  # repo-relative path -> (text, file label) or None
 
 
-def step_inits(workflow: Workflow, run: Run, step: Step, read_script: ScriptReader | None = None) -> list[Init]:
+def step_calls(
+    workflow: Workflow, run: Run, step: Step, read_script: ScriptReader | None = None
+) -> list[TerraformCall]:
+    """The Terraform commands of one step, in order, with those of the repository scripts it calls."""
     if "run" not in step.data or run.shell(step)[0] != "sh":
         return []
     text, markers = run.run_text(step)
@@ -139,7 +142,21 @@ def step_inits(workflow: Workflow, run: Run, step: Step, read_script: ScriptRead
     except (RecursionError, ValueError, IndexError, KeyError, TypeError):
         raise Stop(Problem(f"{file}:{first_line}", "cannot read the commands of this step")) from None
     context = ScriptContext(workflow, env, read_script)
-    return command_inits(context, written, file, first_line, working_directory(run, step), 0)
+    return command_calls(context, written, file, first_line, working_directory(run, step), 0)
+
+
+def step_inits(workflow: Workflow, run: Run, step: Step, read_script: ScriptReader | None = None) -> list[Init]:
+    return [init for call in step_calls(workflow, run, step, read_script) if (init := as_init(call)) is not None]
+
+
+@dataclass(frozen=True)
+class TerraformCall:
+    """One `terraform <subcommand>` as a deploy runs it: where it is written, the folder it runs in."""
+
+    where: str
+    directory: Value  # relative to the repository (the step's folder, `cd`s and `-chdir` applied)
+    subcommand: Value
+    arguments: list[tuple[Value, str]]  # (word, file:line) after the subcommand
 
 
 @dataclass(frozen=True)
@@ -165,16 +182,16 @@ def script_call(words: list[Value]) -> tuple[Value, list[Value]] | None:
     return None
 
 
-def command_inits(
+def command_calls(
     context: ScriptContext, written: list[Command], file: str, first_line: int, base: Value, depth: int
-) -> list[Init]:
-    """The `terraform init`s among `written` (a step's or a called script's commands), calls followed."""
+) -> list[TerraformCall]:
+    """The Terraform commands among `written` (a step's or a called script's), calls of repository scripts followed."""
     found = []
     for command in written:
         words, lines = command.program
         called = script_call(words)
         if called is not None and context.read_script is not None and depth < MAX_SCRIPT_DEPTH:
-            found += script_inits(context, _join(base, command.directory), called, depth + 1)
+            found += script_calls(context, join_path(base, command.directory), called, depth + 1)
             continue
         if not words or not isinstance(words[0], str) or words[0].rsplit("/", 1)[-1] not in TERRAFORMS:
             continue
@@ -184,40 +201,59 @@ def command_inits(
             if str(words[index]).startswith("-chdir="):
                 chdir = str(words[index]).removeprefix("-chdir=")
             index += 1
-        if index >= len(words) or words[index] != "init":
+        if index >= len(words):
             continue
-        arguments = list(zip(words[index + 1 :], lines[index + 1 :], strict=True))
-        if any(w in ("-backend=false", "--backend=false") for w, _ in arguments):
-            continue
-        flags: list[tuple[Value, str]] = []
-        position = 0
-        while position < len(arguments):
-            word, line = arguments[position]
-            text_word = word.prefix if isinstance(word, Unknown) else word
-            match = FLAG.match(text_word) if text_word.startswith("-") else None
-            if match and match.group(1) is None and "=" not in text_word and position + 1 < len(arguments):
-                position += 1
-                word, line = arguments[position]
-            elif match and isinstance(word, str):
-                word = match.group(1) or ""
-            elif match:
-                assert isinstance(word, Unknown)
-                word = Unknown(word.reason, None, word.prefix.split("=", 1)[1] if "=" in word.prefix else "")
-            else:
-                position += 1
-                continue
-            flags.append((word, f"{file}:{first_line + line - 1}"))
-            position += 1
-        directory = _join(base, command.directory, chdir)
-        found.append(Init(f"{file}:{first_line + command.line - 1}", directory, flags))
+        arguments = [
+            (w, f"{file}:{first_line + line - 1}")
+            for w, line in zip(words[index + 1 :], lines[index + 1 :], strict=True)
+        ]
+        found.append(
+            TerraformCall(
+                f"{file}:{first_line + command.line - 1}",
+                join_path(base, command.directory, chdir),
+                words[index],
+                arguments,
+            )
+        )
     return found
 
 
-def script_inits(context: ScriptContext, directory: Value, called: tuple[Value, list[Value]], depth: int) -> list[Init]:
-    """The inits of a repository script a step calls, read with the call's arguments (bash runs it in
-    the caller's folder, so its paths are relative to where it was called)."""
+def as_init(call: TerraformCall) -> Init | None:
+    """A `terraform init` that configures the backend, with its -backend-config arguments in order."""
+    if call.subcommand != "init":
+        return None
+    arguments = call.arguments
+    if any(w in ("-backend=false", "--backend=false") for w, _ in arguments):
+        return None
+    flags: list[tuple[Value, str]] = []
+    position = 0
+    while position < len(arguments):
+        word, where = arguments[position]
+        text_word = word.prefix if isinstance(word, Unknown) else word
+        match = FLAG.match(text_word) if text_word.startswith("-") else None
+        if match and match.group(1) is None and "=" not in text_word and position + 1 < len(arguments):
+            position += 1
+            word, where = arguments[position]
+        elif match and isinstance(word, str):
+            word = match.group(1) or ""
+        elif match:
+            assert isinstance(word, Unknown)
+            word = Unknown(word.reason, None, word.prefix.split("=", 1)[1] if "=" in word.prefix else "")
+        else:
+            position += 1
+            continue
+        flags.append((word, where))
+        position += 1
+    return Init(call.where, call.directory, flags)
+
+
+def script_calls(
+    context: ScriptContext, directory: Value, called: tuple[Value, list[Value]], depth: int
+) -> list[TerraformCall]:
+    """The Terraform commands of a repository script a step calls, read with the call's arguments
+    (bash runs it in the caller's folder, so its paths are relative to where it was called)."""
     path, arguments = called
-    relative = _join(directory, path)
+    relative = join_path(directory, path)
     if isinstance(relative, Unknown) or relative.startswith(("../", "/")) or relative == "..":
         return []
     assert context.read_script is not None
@@ -235,15 +271,25 @@ def script_inits(context: ScriptContext, directory: Value, called: tuple[Value, 
         written = commands(script, Start(variables))
     except (RecursionError, ValueError, IndexError, KeyError, TypeError):
         raise Stop(Problem(f"{file}:1", "cannot read the commands of this script")) from None
-    return command_inits(context, written, file, 1, directory, depth)
+    return command_calls(context, written, file, 1, directory, depth)
 
 
 def deploy_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
     """The inits of the jobs that deploy (or of any job when those have none), in the module's folder first."""
-    key = ("backend inits", view.name, view.env or "")
+    for deploying in (True, False):
+        inits = [init for call in deploy_calls(view, evidence, deploying) if (init := as_init(call)) is not None]
+        if inits:
+            in_module = [i for i in inits if i.directory == MODULE_FOLDER]
+            return in_module or inits
+    return []
+
+
+def deploy_calls(view: RepoView, evidence: FleetEvidence, deploying: bool = True) -> list[TerraformCall]:
+    """The Terraform commands of the env's workflow, in order: of the jobs that deploy, or of every job."""
+    key = ("terraform calls", view.name, view.env or "", deploying)
     if key not in evidence.scratch:
         try:
-            evidence.scratch[key] = find_inits(view, evidence)
+            evidence.scratch[key] = find_calls(view, evidence, deploying)
         except Stop as stop:
             evidence.scratch[key] = stop
     found = evidence.scratch[key]
@@ -252,22 +298,16 @@ def deploy_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
     return found
 
 
-def find_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
+def find_calls(view: RepoView, evidence: FleetEvidence, deploying: bool) -> list[TerraformCall]:
     workflow = read(view, evidence)
     if not isinstance(workflow, Workflow):
         return []
     run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
-    for jobs in (workflow.deploying_jobs(), list(workflow.jobs)):
-        inits = [
-            init
-            for job_id in jobs
-            for step in workflow.steps(job_id)
-            for init in step_inits(workflow, run, step, partial(repo_script, view, evidence))
-        ]
-        if inits:
-            in_module = [i for i in inits if i.directory == MODULE_FOLDER]
-            return in_module or inits
-    return []
+    reader = partial(repo_script, view, evidence)
+    jobs = workflow.deploying_jobs() if deploying else list(workflow.jobs)
+    return [
+        call for job_id in jobs for step in workflow.steps(job_id) for call in step_calls(workflow, run, step, reader)
+    ]
 
 
 def repo_script(view: RepoView, evidence: FleetEvidence, relative: str) -> tuple[str, str] | None:
@@ -293,7 +333,7 @@ def from_init(view: RepoView, evidence: FleetEvidence, block: Block, init: Init)
             converted = {"true": True, "false": False}.get(value, value)
             config.settings[key.strip()] = Setting(converted, where, argument)
             continue
-        relative = _join(init.directory, argument)
+        relative = join_path(init.directory, argument)
         if isinstance(relative, Unknown) or relative.startswith(("../", "/")) or relative == "..":
             reason = relative.reason if isinstance(relative, Unknown) else "outside the repository"
             config.problems.append(Problem(where, f"-backend-config={argument}: cannot resolve the file ({reason})"))
