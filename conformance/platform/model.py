@@ -239,10 +239,15 @@ class Conformance(Strict):
     repository_id: StrictInt = Field(gt=0)
     immutable_subject: str = "{organisation}@{organisation_id}/{repository}@{repository_id}"
     readonly_role: str
+    # The kit the generated deploy workflows install (the repository above): pinned, never a branch.
+    kit_ref: str
 
     _thing = field_validator("readonly_role")(check_thing)
     _repository = field_validator("repository")(check_repo_name)
     _subject = field_validator("immutable_subject")(lambda v: check_pattern(v, names.OIDC_SUBJECT))
+    _kit_ref = field_validator("kit_ref")(
+        matching(names.KIT_REF, "a full 40-hex commit SHA or a version tag like v1.2.3 (never a branch)")
+    )
 
 
 class KeyAttribute(Strict):
