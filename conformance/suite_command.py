@@ -29,7 +29,9 @@ def suite_args(
 ) -> list[str]:
     """pytest's arguments for a run of the suite (the fleet under `repos_root`, or one checkout: `repo`, and the
     infrastructure's `infra_repo`); `extra` (pytest's own options, `-k`, `-n 2`) go last."""
-    args = ["--pyargs", "conformance", "-p", "no:cacheprovider"]
+    # --noconftest: pytest would otherwise load conftest.py from the folder it runs in and its test*/
+    # folders (a repository's own tests/conftest.py, importing its code): the suite needs none.
+    args = ["--pyargs", "conformance", "-p", "no:cacheprovider", "--noconftest"]
     if repos_root is not None:
         args += ["--repos-root", str(repos_root)]
     if repo is not None:  # the checkout's own pytest settings (addopts: --cov...) are for its tests, not the suite

@@ -69,7 +69,8 @@ def deploy(repo: Path, stubs: Path, *args: str, **settings: str) -> tuple[subpro
 
 def gate(repo: Path, marker: str, spec: Path, extra: str = "") -> str:
     return (
-        f"python -m pytest -p no:cacheprovider -o addopts= -q --pyargs conformance --repo {repo} --env dev "
+        "python -m pytest -c /dev/null -p no:cacheprovider --noconftest -q --pyargs conformance "
+        f"--repo {repo} --env dev "
         f"-m {marker} --platform {spec}{extra}"
     )
 

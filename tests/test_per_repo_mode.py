@@ -126,7 +126,7 @@ def test_a_workflow_step_removed_after_generation_fails(clones: dict[str, Path],
     workflow = clones[LAMBDA] / ".github" / "workflows" / f"deploy-{ENV}.yml"
     text = workflow.read_text(encoding="utf-8")
     start = text.index("      - name: Configure AWS credentials (OIDC)")
-    end = text.index("      - name: Terraform init")
+    end = text.index("      - name: Deploy")
     workflow.write_text(text[:start] + text[end:], encoding="utf-8")
     result, report = run(tmp_path, repo=clones[LAMBDA], infra_repo=clones[INFRA], marker="static")
     assert result.returncode == 1

@@ -340,10 +340,12 @@ def test_emulator_redeploys_a_stage_keeping_its_settings_and_frees_the_old_deplo
     assert [d["id"] for d in apigateway.get_deployments(restApiId=api)["items"]] == [second]
 
 
-def test_the_deploy_script_gets_the_emulators_settings_through_its_environment() -> None:
+def test_the_deploy_script_gets_the_emulators_settings_through_its_environment(platform, tmp_path: Path) -> None:
     from conformance.sandbox.deploy import script_environment
+    from conformance.sandbox.target import Target
 
-    env = script_environment({"PATH": "/bin", "GITHUB_STEP_SUMMARY": "/tmp/summary"})
+    target = Target(URL, "dev", platform, tmp_path / "repos", tmp_path / "work", tmp_path / "spec.yaml")
+    env = script_environment({"PATH": "/bin", "GITHUB_STEP_SUMMARY": "/tmp/summary"}, target)
     assert "GITHUB_STEP_SUMMARY" not in env and env["PATH"] == "/bin"
     assert env["TF_CLI_ARGS_init"].split() == [
         "-no-color",
@@ -353,9 +355,12 @@ def test_the_deploy_script_gets_the_emulators_settings_through_its_environment()
         "-backend-config=skip_requesting_account_id=true",
         "-backend-config=skip_metadata_api_check=true",
     ]
-    assert (env["PACKAGE_ARGS"], env["CONFORMANCE_GATE"], env["PYTHON"]) == ("--no-deps", "off", sys.executable)
+    assert (env["PACKAGE_ARGS"], env["PYTHON"]) == ("--no-deps", sys.executable)
+    # The gates run as in a workflow, against the emulator, by the sandbox's spec (terraform left to `check`).
+    assert (env["CONFORMANCE_GATE"], env["CONFORMANCE_PLATFORM"]) == ("on", str(tmp_path / "spec.yaml"))
+    assert env["CONFORMANCE_ARGS"].split() == ["--endpoint-url", URL, "--terraform", "off"]
     assert "-lock=false" not in env["TF_CLI_ARGS_plan"]
-    assert script_environment({}, plan_only=True)["TF_CLI_ARGS_plan"].endswith(" -lock=false")
+    assert script_environment({}, target, plan_only=True)["TF_CLI_ARGS_plan"].endswith(" -lock=false")
 
 
 def test_the_deploy_scripts_step_markers_are_its_timings() -> None:

@@ -120,7 +120,7 @@ def workdir_for(repos_root: Path, given: Path | None) -> Path:
 
 
 def target_for(args: argparse.Namespace, platform: Platform, url: str, repos_root: Path) -> Target:
-    return Target(url, args.env, platform, repos_root, workdir_for(repos_root, args.workdir))
+    return Target(url, args.env, platform, repos_root, workdir_for(repos_root, args.workdir), args.platform)
 
 
 # --- the steps, shared by the subcommands -------------------------------------------------------
@@ -217,7 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         url = emulator.start()
     try:
         phase("emulator", elapsed(), f"{url} (pid {emulator.pid}, account {env.account_id}; log {emulator.log_path})")
-        target = Target(url, args.env, platform, repos, root / ".work")
+        target = Target(url, args.env, platform, repos, root / ".work", args.platform)
         outcomes = do_deploy(target, jobs=args.jobs)
         if not all(o.ok for o in outcomes):
             return EXIT_FAILED

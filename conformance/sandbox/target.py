@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.paths import DEFAULT_PLATFORM
 from conformance.platform.model import Names, Platform
 
 
@@ -15,11 +16,14 @@ class Target:
     platform: Platform
     repos_root: Path
     workdir: Path
+    # The spec file itself: the repositories' deploy scripts hand it to their conformance gates.
+    spec: Path = DEFAULT_PLATFORM
 
     def __post_init__(self) -> None:
         # Terraform runs inside each repository: every path handed to it must be absolute.
         object.__setattr__(self, "repos_root", Path(self.repos_root).resolve())
         object.__setattr__(self, "workdir", Path(self.workdir).resolve())
+        object.__setattr__(self, "spec", Path(self.spec).resolve())
 
     @property
     def names(self) -> Names:

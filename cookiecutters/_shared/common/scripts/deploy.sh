@@ -86,7 +86,7 @@ gate() {
     report="$(mktemp)"
   fi
   # shellcheck disable=SC2086 # CONFORMANCE_ARGS is split into words on purpose
-  "$PYTHON" -m pytest -p no:cacheprovider -o addopts= -q --pyargs conformance --repo "$PWD" --env "$ENV" \
+  "$PYTHON" -m pytest -c /dev/null -p no:cacheprovider --noconftest -q --pyargs conformance --repo "$PWD" --env "$ENV" \
     -m "$marker" --platform "$CONFORMANCE_PLATFORM" ${report:+--conformance-markdown "$report"} \
     ${CONFORMANCE_ARGS:-} || status=$?
   if [ -n "$report" ]; then
