@@ -1,4 +1,4 @@
-"""API Gateway (REST) reads: the API by name (exactly one), and its resources with their methods."""
+"""API Gateway (REST) reads: the API by name (exactly one), its resources with their methods, and its stage."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from conformance.live.errors import Missing, Subject
 from conformance.live.session import LiveEnv
 
 KIND = "rest_api"
+STAGE_KIND = "api_stage"
 PAGE_SIZE = 500  # the largest page get_rest_apis gives
 
 
@@ -30,3 +31,9 @@ def resources(live: LiveEnv) -> list[dict[str, Any]]:
     """`get_resources(restApiId, embed=['methods'])` over every page: paths with methods and integrations."""
     params = {"restApiId": rest_api(live)["id"], "embed": ["methods"], "limit": PAGE_SIZE}
     return live.pages("apigateway", "GetResources", params, "items", _subject(live))
+
+
+def stage(live: LiveEnv) -> dict[str, Any]:
+    """`get_stage(restApiId, stageName)` of the stage named after the env."""
+    subject = Subject(live.names.api_stage, f"the stage {live.env} of the REST API", STAGE_KIND)
+    return live.call("apigateway", "GetStage", {"restApiId": rest_api(live)["id"], "stageName": live.env}, subject)
