@@ -189,6 +189,14 @@ def workflow(env: str) -> str:
     return f".github/workflows/deploy-{env}.yml"
 
 
+BOOTSTRAP_STATE = "bootstrap/state.tf"
+BOOTSTRAP_ROLES = "bootstrap/deploy_roles.tf"
+# The deploy roles' subject condition, its test and the subject up to the repository (group 1).
+DEPLOY_SUBJECT = (
+    r'test     = "StringEquals"(\n      variable = "token\.actions\.githubusercontent\.com:sub"\n'
+    r'      values   = \["repo:bbws/\$\{each\.key\}):environment:\$\{local\.github_environment\}"\]'
+)
+
 MUTATIONS: list[Mutation] = [
     # Repository files ---------------------------------------------------------------------------
     Mutation("repo-deleted", PRESENT, PLAIN_FUNCTION, delete(""), "expected the repository under"),
@@ -390,6 +398,82 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub(SQS, r'(-change-dlq-\$\{var\.environment\}"\n.*\n\s+sqs_managed_sse_enabled\s+= )true', r"\1false"),
         "expected sqs_managed_sse_enabled = true or a kms_master_key_id, found neither",
+    ),
+    # The account bootstrap (platform) ---------------------------------------------------------------
+    Mutation(
+        "bootstrap-state-bucket-versioning-suspended",
+        "INF-BOOTSTRAP-STATE-BUCKET",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r'^(    status = )"Enabled"$', r'\1"Suspended"'),
+        "expected versioning Enabled on the bucket, found status 'Suspended'",
+    ),
+    Mutation(
+        "bootstrap-state-bucket-public-policy-allowed",
+        "INF-BOOTSTRAP-STATE-BUCKET",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r"^(  block_public_policy\s+= )true$", r"\1false"),
+        "block_public_policy: expected true, found False",
+    ),
+    Mutation(
+        "bootstrap-state-bucket-plain-http-allowed",
+        "INF-BOOTSTRAP-STATE-BUCKET",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r'^(      values   = )\["false"\]$', r'\1["true"]'),
+        "expected a bucket policy denying s3:* to every principal when aws:SecureTransport is false (TLS only), "
+        "found no such statement",
+    ),
+    Mutation(
+        "bootstrap-lock-table-without-pitr",
+        "INF-BOOTSTRAP-LOCK-TABLE",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r"(point_in_time_recovery \{\n    enabled = )true", r"\1false"),
+        "expected point_in_time_recovery { enabled = true }, found enabled = False",
+    ),
+    Mutation(
+        "bootstrap-lock-table-keyed-otherwise",
+        "INF-BOOTSTRAP-LOCK-TABLE",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r'^(  hash_key\s+= )"LockID"$', r'\1"Id"'),
+        "hash_key: expected 'LockID', found 'Id'",
+    ),
+    Mutation(
+        "bootstrap-oidc-other-audience",
+        "INF-BOOTSTRAP-OIDC",
+        INFRA,
+        sub("bootstrap/github_oidc.tf", r'^(  client_id_list = )\["sts\.amazonaws\.com"\]$', r'\1["github"]'),
+        "client_id_list: expected ['sts.amazonaws.com'], found ['github']",
+    ),
+    Mutation(
+        "bootstrap-oidc-other-issuer",
+        "INF-BOOTSTRAP-OIDC",
+        INFRA,
+        sub(
+            "bootstrap/github_oidc.tf",
+            r'^(  url\s+= )"https://token\.actions\.githubusercontent\.com"$',
+            r'\1"https://gitlab.com"',
+        ),
+        "expected an aws_iam_openid_connect_provider with url 'https://token.actions.githubusercontent.com', "
+        "found https://gitlab.com",
+        also=("INF-BOOTSTRAP-DEPLOY-ROLES",),  # the roles trust the provider by reference: no longer GitHub's
+    ),
+    Mutation(
+        "bootstrap-deploy-role-subject-wildcard",
+        "INF-BOOTSTRAP-DEPLOY-ROLES",
+        INFRA,
+        sub(BOOTSTRAP_ROLES, DEPLOY_SUBJECT, r'test     = "StringLike"\1:*"]'),
+        "token.actions.githubusercontent.com:sub: expected StringEquals "
+        "['repo:bbws/2_1_bbws_product_infrastructure:environment:{env}'], found StringLike "
+        "['repo:bbws/2_1_bbws_product_infrastructure:*']",
+    ),
+    Mutation(
+        "bootstrap-deploy-role-trusts-prod-jobs",
+        "INF-BOOTSTRAP-DEPLOY-ROLES",
+        INFRA,
+        sub(BOOTSTRAP_ROLES, DEPLOY_SUBJECT, r'test     = "StringEquals"\1:environment:prod"]'),
+        "token.actions.githubusercontent.com:sub: expected exactly "
+        "['repo:bbws/2_1_bbws_product_infrastructure:environment:{env}'], found "
+        "['repo:bbws/2_1_bbws_product_infrastructure:environment:prod']",
+        envs=("dev", "sit"),
     ),
     # The fan-out and the audit queue (platform) ----------------------------------------------------
     Mutation(

@@ -475,3 +475,80 @@ def test_authorization_fails_without_the_function_s_method(fleet: Path, tmp_path
             "expected an aws_api_gateway_method PUT, found ['PATCH']"
         )
         assert wanted in outcome.message, outcome.message
+
+
+# -- the account bootstrap -------------------------------------------------------------------------
+
+BOOTSTRAP_STATE, BOOTSTRAP_ROLES = "bootstrap/state.tf", "bootstrap/deploy_roles.tf"
+STATE_POLICY = r"^  policy = data\.aws_iam_policy_document\.state_bucket\.json$"
+JSON_TLS_POLICY = r"""  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = ["arn:aws:s3:::bbws-terraform-state-${var.environment}", "${aws_s3_bucket.state.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })"""
+TRUST_DOCUMENT = r"^(  assume_role_policy   = )data\.aws_iam_policy_document\.deploy_trust\[each\.key\]\.json$"
+JSON_TRUST = r"""\1jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::${var.aws_account_id}:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:bbws/${each.key}:environment:${local.github_environment}"
+        }
+      }
+    }]
+  })"""
+
+
+def test_bootstrap_state_bucket_passes_a_json_tls_policy_with_its_arn_written_out(fleet, tmp_path, platform) -> None:
+    edit = sub(BOOTSTRAP_STATE, STATE_POLICY, JSON_TLS_POLICY)
+    _, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-STATE-BUCKET", "infrastructure", edit)
+    assert_passes(results)
+
+
+def test_bootstrap_state_bucket_fails_a_tls_policy_that_leaves_the_objects_out(fleet, tmp_path, platform) -> None:
+    edit = sub(
+        BOOTSTRAP_STATE,
+        r'^(    resources = \[aws_s3_bucket\.state\.arn), "\$\{aws_s3_bucket\.state\.arn\}/\*"\]$',
+        r"\1]",
+    )
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-STATE-BUCKET", "infrastructure", edit)
+    line = line_of(repo / BOOTSTRAP_STATE, r'^    sid       = "DenyInsecureTransport"$') - 1  # its statement block
+    message = (
+        "resources: expected the bucket's ARN and its objects (aws_s3_bucket.state.arn and .../*), "
+        "found [${aws_s3_bucket.state.arn}]"
+    )
+    assert_fails(results, repo, "INF-BOOTSTRAP-STATE-BUCKET", BOOTSTRAP_STATE, line, message)
+
+
+def test_bootstrap_deploy_roles_pass_a_json_trust_naming_the_provider_s_arn(fleet, tmp_path, platform) -> None:
+    edit = sub(BOOTSTRAP_ROLES, TRUST_DOCUMENT, JSON_TRUST)
+    _, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-DEPLOY-ROLES", "infrastructure", edit)
+    assert_passes(results)
+
+
+def test_bootstrap_deploy_roles_fail_a_trust_without_the_audience(fleet, tmp_path, platform) -> None:
+    edit = sub(
+        BOOTSTRAP_ROLES,
+        TRUST_DOCUMENT,
+        JSON_TRUST.replace('          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"\n', ""),
+    )
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-DEPLOY-ROLES", "infrastructure", edit)
+    line = line_of(repo / BOOTSTRAP_ROLES, r"^  assume_role_policy   = jsonencode")
+    for env, outcome in results.items():
+        assert outcome.status == "failed"
+        wanted = (
+            f"{repo.name}/{BOOTSTRAP_ROLES}:{line}: INF-BOOTSTRAP-DEPLOY-ROLES: "
+            "token.actions.githubusercontent.com:aud: expected ['sts.amazonaws.com'], "
+            "found no StringEquals condition on it"
+        )
+        # every repository's role fails the same way, at the same line
+        assert outcome.message.splitlines().count(wanted) == 1 + len(platform.lambdas.functions), (env, outcome.message)

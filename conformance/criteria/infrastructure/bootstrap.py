@@ -81,7 +81,8 @@ def tls_only_problems(view: RepoView, bucket: Instance, name: str) -> list[Probl
         objects = any(str(r).endswith("/*") for r in resources)
         if not (whole and objects):
             wanted = f"the bucket's ARN and its objects ({bucket.address}.arn and .../*)"
-            problems.append(Problem(statement.location, f"resources: {expected(wanted, describe(list(resources)))}"))
+            found = f"[{', '.join(str(r) for r in resources)}]"
+            problems.append(Problem(statement.location, f"resources: {expected(wanted, found)}"))
     return problems
 
 
