@@ -485,6 +485,18 @@ MUTATIONS: list[Mutation] = [
         "(bbws-product-audit-{env}), found none",
     ),
     Mutation(
+        "sns-subscriptions-filter-out-deletes",
+        "INF-SNS-FAN-OUT",
+        INFRA,
+        sub(
+            "terraform/sns.tf",
+            r"^(  raw_message_delivery = true)$",
+            r'\1\n  filter_policy        = jsonencode({ event_type = ["created", "updated"] })',
+        ),
+        "filter_policy: expected every product change event delivered to bbws-product-audit-{env}, found a policy "
+        "that drops the deleted events",
+    ),
+    Mutation(
         "sns-subscription-not-raw",
         "INF-SNS-FAN-OUT",
         INFRA,
@@ -582,6 +594,18 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub("terraform/api_gateway.tf", r"^  access_log_settings \{\n(?:.*\n)*?  \}\n", ""),
         "expected access_log_settings with a destination_arn, found no access_log_settings",
+    ),
+    Mutation(
+        "api-stage-logs-to-the-lambda-log-group",
+        "INF-APIGW-STAGE",
+        INFRA,
+        sub(
+            "terraform/api_gateway.tf",
+            r"^(    destination_arn = )aws_cloudwatch_log_group\.api_access\.arn$",
+            r'\1"${local.lambda_log_groups}/bbws-list-products-${var.environment}"',
+        ),
+        "access_log_settings.destination_arn: expected aws_cloudwatch_log_group.api_access.arn (the log group "
+        "/aws/apigateway/bbws-product-api-access-{env}), found arn:${data.aws_partition.current.partition}:logs:",
     ),
     Mutation(
         "api-stage-burst-1000",
