@@ -58,6 +58,7 @@ READ_BY_RESOURCE: dict[tuple[str, str], Callable[[LiveEnv, str], object]] = {
     ("apigateway", "GetRestApis"): lambda live, _: apigateway_live.rest_api(live),
     ("apigateway", "GetResources"): lambda live, _: apigateway_live.resources(live),
     ("apigateway", "GetStage"): lambda live, _: apigateway_live.stage(live),
+    ("apigateway", "GetDeployment"): lambda live, _: apigateway_live.served(live),
     ("cloudwatch", "DescribeAlarms"): lambda live, _: cloudwatch_live.alarms(live),
     ("dynamodb", "DescribeTable"): lambda live, _: dynamodb_live.table(live),
     ("dynamodb", "DescribeContinuousBackups"): lambda live, _: dynamodb_live.continuous_backups(live),

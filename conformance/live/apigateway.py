@@ -33,7 +33,18 @@ def resources(live: LiveEnv) -> list[dict[str, Any]]:
     return live.pages("apigateway", "GetResources", params, "items", _subject(live))
 
 
+def _stage_subject(live: LiveEnv) -> Subject:
+    return Subject(live.names.api_stage, f"the stage {live.env} of the REST API", STAGE_KIND)
+
+
 def stage(live: LiveEnv) -> dict[str, Any]:
     """`get_stage(restApiId, stageName)` of the stage named after the env."""
-    subject = Subject(live.names.api_stage, f"the stage {live.env} of the REST API", STAGE_KIND)
-    return live.call("apigateway", "GetStage", {"restApiId": rest_api(live)["id"], "stageName": live.env}, subject)
+    params = {"restApiId": rest_api(live)["id"], "stageName": live.env}
+    return live.call("apigateway", "GetStage", params, _stage_subject(live))
+
+
+def served(live: LiveEnv) -> dict[str, Any]:
+    """`get_deployment(restApiId, deploymentId, embed=['apisummary'])` of the deployment the stage serves: the
+    methods recorded when it was made (`apiSummary`: path -> method -> authorizationType), i.e. what is served."""
+    params = {"restApiId": rest_api(live)["id"], "deploymentId": stage(live)["deploymentId"], "embed": ["apisummary"]}
+    return live.call("apigateway", "GetDeployment", params, _stage_subject(live))

@@ -220,6 +220,26 @@ def other_log_group(d: Deployment) -> None:
     patch_stage(("/accessLogSettings/destinationArn", arn))(d)
 
 
+def serve_a_deployment_without(d: Deployment, function_index: int) -> None:
+    """The stage redeployed while one method was gone (deleted, deployed, put back): the API's draft has the
+    method, the deployment the stage serves does not."""
+    function = d.platform.lambdas.functions[function_index]
+    api = d.client("apigateway")
+    ids = {
+        "restApiId": d.values["rest_api.id"],
+        "resourceId": d.resource_ids[function.path],
+        "httpMethod": function.http_method,
+    }
+    integration = api.get_integration(**ids)
+    method = api.get_method(**ids)
+    api.delete_method(**ids)
+    api.create_deployment(restApiId=d.values["rest_api.id"], stageName=d.env, description="without the method")
+    api.put_method(**ids, authorizationType=method["authorizationType"])
+    api.put_integration(
+        **ids, type=integration["type"], integrationHttpMethod=integration["httpMethod"], uri=integration["uri"]
+    )
+
+
 def mapping(d: Deployment) -> dict:
     name = d.names.function(first(d, Kind.SQS))
     return d.client("lambda").list_event_source_mappings(FunctionName=name)["EventSourceMappings"][0]
@@ -641,6 +661,16 @@ DRIFTS = [
             f"{d.names.api_stage}: INF-APIGW-STAGE: expected 50, found 10000.0 "
             "(get_stage → methodSettings.products/POST.throttlingRateLimit)"
         ),
+    ),
+    Drift(
+        "stage-serves-a-deployment-without-post",
+        "INF-APIGW-STAGE",
+        lambda d: serve_a_deployment_without(d, int(WRITE_FUNCTION)),
+        lambda d: (
+            f"{d.names.api_stage}: INF-APIGW-STAGE: expected POST /products served (a deployment made after the "
+            "method), found the stage's deployment "
+        ),
+        exact=False,
     ),
     Drift(
         "role-trusts-ec2",

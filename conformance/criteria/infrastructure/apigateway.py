@@ -148,8 +148,9 @@ def live_method_settings(stage: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def stage_live(view: LiveView) -> list[Problem]:
-    """The env's stage exists, logs to the spec's log group and throttles every API Lambda's method as the spec
-    says (`*/*` or the method's own settings, which AWS applies instead)."""
+    """The env's stage exists, serves every API Lambda's method (its deployment was made after the method),
+    logs to the spec's log group and throttles every API Lambda's method as the spec says (`*/*` or the
+    method's own settings, which AWS applies instead)."""
     names, live = view.names, view.live
     stage = apigateway_live.stage(live)
     resource = names.api_stage
@@ -159,6 +160,13 @@ def stage_live(view: LiveView) -> list[Problem]:
     if destination not in (arn, f"{arn}:*"):
         call = "get_stage → accessLogSettings.destinationArn"
         problems.append(Problem.drift(resource, arn, destination or "none", call))
+    deployment = apigateway_live.served(live)
+    summary = deployment.get("apiSummary") or {}
+    for function in view.platform.lambdas.functions:
+        if function.kind is Kind.API and (function.http_method or "") not in summary.get(function.path or "", {}):
+            what = f"{function.http_method} {function.path} served (a deployment made after the method)"
+            found = f"the stage's deployment {stage.get('deploymentId')} without it"
+            problems.append(Problem.drift(resource, what, found, "get_deployment → apiSummary"))
     settings = live_method_settings(stage)
     spec = view.platform.infrastructure.api_stage
     judged: set[str] = set()
@@ -201,7 +209,9 @@ CRITERIA = [
         files=TERRAFORM,
         static=stage_problems,
         live=stage_live,
-        live_reads=reads("apigateway:GetRestApis@rest_api", "apigateway:GetStage@api_stage"),
+        live_reads=reads(
+            "apigateway:GetRestApis@rest_api", "apigateway:GetStage@api_stage", "apigateway:GetDeployment@api_stage"
+        ),
         owns=("api_stage",),
     ),
 ]

@@ -96,7 +96,8 @@ data "aws_iam_policy_document" "conformance_read" {
     resources = ["*"]
   }
 
-  # The REST API is found by name among the account's APIs, then its resources and its stage are read.
+  # The REST API is found by name among the account's APIs, then its resources, its stage and the
+  # deployment the stage serves (made by the Lambda repositories: any of the API's) are read.
   statement {
     sid     = "ReadTheRestApi"
     actions = ["apigateway:GET"]
@@ -104,6 +105,7 @@ data "aws_iam_policy_document" "conformance_read" {
       "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis",
       "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis/${aws_api_gateway_rest_api.rest_api.id}/resources",
       "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis/${aws_api_gateway_rest_api.rest_api.id}/stages/${aws_api_gateway_stage.stage.stage_name}",
+      "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis/${aws_api_gateway_rest_api.rest_api.id}/deployments/*",
     ]
   }
 
