@@ -30,9 +30,9 @@ YAML_SUFFIXES = (".yml", ".yaml")
 MODES = ("loads", "tree")
 
 
-# Folders of a repository no static criterion reads yet: the infrastructure repository's account
-# bootstrap (its criteria are still to come; drop it from here when they read it).
-UNREAD_FOLDERS = ("bootstrap",)
+# Folders of a repository no static criterion reads: the override the account bootstrap's first,
+# local-state apply copies in (bootstrap/first_apply/; the bootstrap root itself is judged).
+UNREAD_FOLDERS = ("bootstrap/first_apply",)
 
 
 def fleet_files(root: Path) -> list[Path]:
@@ -40,7 +40,8 @@ def fleet_files(root: Path) -> list[Path]:
     found = []
     for path in root.rglob("*"):
         parts = path.relative_to(root).parts
-        if ".git" in parts or (len(parts) > 1 and parts[1] in UNREAD_FOLDERS) or not path.is_file():
+        in_repo = "/".join(parts[1:])
+        if ".git" in parts or in_repo.startswith(tuple(f"{f}/" for f in UNREAD_FOLDERS)) or not path.is_file():
             continue
         if path.suffix in HCL_SUFFIXES + YAML_SUFFIXES:
             found.append(path)

@@ -30,6 +30,7 @@ from conformance.criteria.base import Criterion, Profile
 from conformance.criteria.infrastructure import (
     account,
     apigateway,
+    bootstrap,
     cloudwatch,
     conformance_role,
     dynamodb,
@@ -59,6 +60,7 @@ AREAS: list[tuple[ModuleType, list[Criterion]]] = [
     (cloudwatch, cloudwatch.CRITERIA),
     (outputs, outputs.CRITERIA),
     (conformance_role, conformance_role.register(lambda: LIVE_CRITERIA)),
+    (bootstrap, bootstrap.CRITERIA),
     (remote_state, remote_state.CRITERIA),
     (lambda_function, lambda_function.CRITERIA),
     (backend, backend.CRITERIA),

@@ -59,9 +59,10 @@ class Read:
     """One AWS read a live check needs: `service:Operation` on one kind of resource of the env.
 
     `resource` is a resource kind of the spec (conformance.platform.model.RESOURCE_KINDS):
-    `table`, `queue`, `dead_letter`, `audit_bucket`, `alert_topic`, `rest_api`, `dlq_alarm`,
-    `conformance_role`, `state`, `account`, `roles` (every Lambda's execution role) or `function`
-    (the case's Lambda).
+    `table`, `queue`, `dead_letter`, `audit_queue`, `audit_bucket`, `alert_topic`, `events_topic`,
+    `subscriptions` (each consumer queue's subscription to the events topic), `rest_api`,
+    `api_stage`, `dlq_alarm`, `conformance_role`, `state`, `account`, `roles` (every Lambda's
+    execution role) or `function` (the case's Lambda).
     """
 
     service: str

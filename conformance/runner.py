@@ -57,6 +57,8 @@ LIVE = "live"
 READ_BY_RESOURCE: dict[tuple[str, str], Callable[[LiveEnv, str], object]] = {
     ("apigateway", "GetRestApis"): lambda live, _: apigateway_live.rest_api(live),
     ("apigateway", "GetResources"): lambda live, _: apigateway_live.resources(live),
+    ("apigateway", "GetStage"): lambda live, _: apigateway_live.stage(live),
+    ("apigateway", "GetDeployment"): lambda live, _: apigateway_live.served(live),
     ("cloudwatch", "DescribeAlarms"): lambda live, _: cloudwatch_live.alarms(live),
     ("dynamodb", "DescribeTable"): lambda live, _: dynamodb_live.table(live),
     ("dynamodb", "DescribeContinuousBackups"): lambda live, _: dynamodb_live.continuous_backups(live),
@@ -73,6 +75,8 @@ READ_BY_RESOURCE: dict[tuple[str, str], Callable[[LiveEnv, str], object]] = {
     ("s3", "GetBucketVersioning"): lambda live, _: s3_live.versioning(live),
     ("s3", "GetObject"): lambda live, _: state_live.document(live),
     ("sns", "GetTopicAttributes"): lambda live, _: sns_live.attributes(live),
+    ("sns", "ListSubscriptionsByTopic"): lambda live, _: sns_live.events_subscriptions(live),
+    ("sns", "GetSubscriptionAttributes"): lambda live, queue: sns_live.subscription_attributes(live, queue),
     ("sqs", "GetQueueUrl"): lambda live, name: sqs_live.queue_url(live, _queue(live, name)),
     ("sqs", "GetQueueAttributes"): lambda live, name: sqs_live.attributes(live, _queue(live, name)),
 }

@@ -201,7 +201,13 @@ def workflow(env: str) -> str:
 
 DEPLOY_SCRIPT = "scripts/deploy.sh"
 INIT_BACKEND_FILE = r'(-backend-config="environments/\$\{ENV\}\.backend\.hcl")$'
-
+BOOTSTRAP_STATE = "bootstrap/state.tf"
+BOOTSTRAP_ROLES = "bootstrap/deploy_roles.tf"
+# The deploy roles' subject condition, its test and the subject up to the repository (group 1).
+DEPLOY_SUBJECT = (
+    r'test     = "StringEquals"(\n      variable = "token\.actions\.githubusercontent\.com:sub"\n'
+    r'      values   = \["repo:bbws/\$\{each\.key\}):environment:\$\{local\.github_environment\}"\]'
+)
 
 MUTATIONS: list[Mutation] = [
     # Repository files ---------------------------------------------------------------------------
@@ -405,6 +411,82 @@ MUTATIONS: list[Mutation] = [
         sub(SQS, r'(-change-dlq-\$\{var\.environment\}"\n.*\n\s+sqs_managed_sse_enabled\s+= )true', r"\1false"),
         "expected sqs_managed_sse_enabled = true or a kms_master_key_id, found neither",
     ),
+    # The account bootstrap (platform) ---------------------------------------------------------------
+    Mutation(
+        "bootstrap-state-bucket-versioning-suspended",
+        "INF-BOOTSTRAP-STATE-BUCKET",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r'^(    status = )"Enabled"$', r'\1"Suspended"'),
+        "expected versioning Enabled on the bucket, found status 'Suspended'",
+    ),
+    Mutation(
+        "bootstrap-state-bucket-public-policy-allowed",
+        "INF-BOOTSTRAP-STATE-BUCKET",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r"^(  block_public_policy\s+= )true$", r"\1false"),
+        "block_public_policy: expected true, found False",
+    ),
+    Mutation(
+        "bootstrap-state-bucket-plain-http-allowed",
+        "INF-BOOTSTRAP-STATE-BUCKET",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r'^(      values   = )\["false"\]$', r'\1["true"]'),
+        "expected a bucket policy denying s3:* to every principal when aws:SecureTransport is false (TLS only), "
+        "found no such statement",
+    ),
+    Mutation(
+        "bootstrap-lock-table-without-pitr",
+        "INF-BOOTSTRAP-LOCK-TABLE",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r"(point_in_time_recovery \{\n    enabled = )true", r"\1false"),
+        "expected point_in_time_recovery { enabled = true }, found enabled = False",
+    ),
+    Mutation(
+        "bootstrap-lock-table-keyed-otherwise",
+        "INF-BOOTSTRAP-LOCK-TABLE",
+        INFRA,
+        sub(BOOTSTRAP_STATE, r'^(  hash_key\s+= )"LockID"$', r'\1"Id"'),
+        "hash_key: expected 'LockID', found 'Id'",
+    ),
+    Mutation(
+        "bootstrap-oidc-other-audience",
+        "INF-BOOTSTRAP-OIDC",
+        INFRA,
+        sub("bootstrap/github_oidc.tf", r'^(  client_id_list = )\["sts\.amazonaws\.com"\]$', r'\1["github"]'),
+        "client_id_list: expected ['sts.amazonaws.com'], found ['github']",
+    ),
+    Mutation(
+        "bootstrap-oidc-other-issuer",
+        "INF-BOOTSTRAP-OIDC",
+        INFRA,
+        sub(
+            "bootstrap/github_oidc.tf",
+            r'^(  url\s+= )"https://token\.actions\.githubusercontent\.com"$',
+            r'\1"https://gitlab.com"',
+        ),
+        "expected an aws_iam_openid_connect_provider with url 'https://token.actions.githubusercontent.com', "
+        "found https://gitlab.com",
+        also=("INF-BOOTSTRAP-DEPLOY-ROLES",),  # the roles trust the provider by reference: no longer GitHub's
+    ),
+    Mutation(
+        "bootstrap-deploy-role-subject-wildcard",
+        "INF-BOOTSTRAP-DEPLOY-ROLES",
+        INFRA,
+        sub(BOOTSTRAP_ROLES, DEPLOY_SUBJECT, r'test     = "StringLike"\1:*"]'),
+        "token.actions.githubusercontent.com:sub: expected StringEquals "
+        "['repo:bbws/2_1_bbws_product_infrastructure:environment:{env}'], found StringLike "
+        "['repo:bbws/2_1_bbws_product_infrastructure:*']",
+    ),
+    Mutation(
+        "bootstrap-deploy-role-trusts-prod-jobs",
+        "INF-BOOTSTRAP-DEPLOY-ROLES",
+        INFRA,
+        sub(BOOTSTRAP_ROLES, DEPLOY_SUBJECT, r'test     = "StringEquals"\1:environment:prod"]'),
+        "token.actions.githubusercontent.com:sub: expected exactly "
+        "['repo:bbws/2_1_bbws_product_infrastructure:environment:{env}'], found "
+        "['repo:bbws/2_1_bbws_product_infrastructure:environment:prod']",
+        envs=("dev", "sit"),
+    ),
     # The fan-out and the audit queue (platform) ----------------------------------------------------
     Mutation(
         "sns-audit-queue-unsubscribed",
@@ -413,6 +495,18 @@ MUTATIONS: list[Mutation] = [
         sub("terraform/sns.tf", r"^    audit_queue = aws_sqs_queue\.audit_queue\.arn\n", ""),
         "expected an aws_sns_topic_subscription from aws_sns_topic.events_topic to aws_sqs_queue.audit_queue "
         "(bbws-product-audit-{env}), found none",
+    ),
+    Mutation(
+        "sns-subscriptions-filter-out-deletes",
+        "INF-SNS-FAN-OUT",
+        INFRA,
+        sub(
+            "terraform/sns.tf",
+            r"^(  raw_message_delivery = true)$",
+            r'\1\n  filter_policy        = jsonencode({ event_type = ["created", "updated"] })',
+        ),
+        "filter_policy: expected every product change event delivered to bbws-product-audit-{env}, found a policy "
+        "that drops the deleted events",
     ),
     Mutation(
         "sns-subscription-not-raw",
@@ -512,6 +606,18 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub("terraform/api_gateway.tf", r"^  access_log_settings \{\n(?:.*\n)*?  \}\n", ""),
         "expected access_log_settings with a destination_arn, found no access_log_settings",
+    ),
+    Mutation(
+        "api-stage-logs-to-the-lambda-log-group",
+        "INF-APIGW-STAGE",
+        INFRA,
+        sub(
+            "terraform/api_gateway.tf",
+            r"^(    destination_arn = )aws_cloudwatch_log_group\.api_access\.arn$",
+            r'\1"${local.lambda_log_groups}/bbws-list-products-${var.environment}"',
+        ),
+        "access_log_settings.destination_arn: expected aws_cloudwatch_log_group.api_access.arn (the log group "
+        "/aws/apigateway/bbws-product-api-access-{env}), found arn:${data.aws_partition.current.partition}:logs:",
     ),
     Mutation(
         "api-stage-burst-1000",

@@ -148,6 +148,91 @@ def test_fan_out_fails_a_queue_subscribed_twice(fleet: Path, tmp_path: Path, pla
         assert f"sns.tf:{line}: INF-SNS-FAN-OUT: {message}" in outcome.message, outcome.message
 
 
+RAW = r"^(  raw_message_delivery = true)$"
+
+
+def with_filter(policy: str, scope: str | None = None) -> Edit:
+    """Both subscriptions (the template's for_each) given a filter policy (and its scope)."""
+    scoped = f'\n  filter_policy_scope  = "{scope}"' if scope else ""
+    return sub(SNS, RAW, rf"\1\n  filter_policy        = {policy}{scoped}")
+
+
+@pytest.mark.parametrize(
+    ("policy", "scope"),
+    [
+        ('jsonencode({ event_type = ["created", "updated", "deleted"] })', None),
+        ('jsonencode({ event_type = [{ "anything-but" = ["sandbox-probe"] }] })', "MessageAttributes"),
+        ('jsonencode({ event_type = [{ prefix = "" }], product_id = [{ exists = true }] })', "MessageBody"),
+        ('"{\\"source\\": [{\\"exists\\": false}]}"', None),
+    ],
+    ids=["every-type", "anything-but", "body-scope", "absent-attribute"],
+)
+def test_fan_out_passes_a_filter_policy_that_keeps_every_change_event(
+    policy: str, scope: str | None, fleet: Path, tmp_path: Path, platform
+) -> None:
+    _, results = verdicts(fleet, tmp_path, platform, "INF-SNS-FAN-OUT", "infrastructure", with_filter(policy, scope))
+    assert_passes(results)
+
+
+@pytest.mark.parametrize(
+    ("policy", "scope", "found"),
+    [
+        (
+            'jsonencode({ event_type = ["created", "updated"] })',
+            None,
+            "a policy that drops the deleted events",
+        ),
+        (
+            'jsonencode({ event_type = [{ "anything-but" = { prefix = "del" } }] })',
+            "MessageAttributes",
+            "a policy that drops the deleted events",
+        ),
+        (
+            'jsonencode({ product_id = [{ prefix = "a" }] })',
+            "MessageBody",
+            "a policy that drops events whose product_id does not match (it varies from event to event)",
+        ),
+        (
+            'jsonencode({ kind = ["product"] })',
+            None,
+            "a policy that drops the created, updated, deleted events",
+        ),
+    ],
+    ids=["two-types", "anything-but-prefix", "by-product", "unknown-attribute"],
+)
+def test_fan_out_fails_a_filter_policy_that_drops_change_events(
+    policy: str, scope: str | None, found: str, fleet: Path, tmp_path: Path, platform
+) -> None:
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-SNS-FAN-OUT", "infrastructure", with_filter(policy, scope))
+    line = line_of(repo / SNS, r"^  filter_policy        = ")
+    for queue in ("bbws-product-change-{env}", "bbws-product-audit-{env}"):
+        message = f"filter_policy: expected every product change event delivered to {queue}, found {found}"
+        assert_fails(results, repo, "INF-SNS-FAN-OUT", SNS, line, message)
+
+
+def test_fan_out_fails_a_filter_policy_it_cannot_judge(fleet: Path, tmp_path: Path, platform) -> None:
+    edit = with_filter('jsonencode({ event_type = [{ numeric = [">", 0] }] })')
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-SNS-FAN-OUT", "infrastructure", edit)
+    line = line_of(repo / SNS, r"^  filter_policy        = ")
+    message = (
+        "filter_policy: expected a filter policy the suite can judge (every change event to "
+        "bbws-product-audit-{env}), found the operator 'numeric' with ['>', 0]"
+    )
+    assert_fails(results, repo, "INF-SNS-FAN-OUT", SNS, line, message)
+
+
+def test_the_change_event_types_are_the_lambda_template_s(platform) -> None:
+    """The filter judgement's event types and attribute are the ones the API Lambdas publish."""
+    from conformance.criteria.sns_filter import CHANGE_EVENT_TYPES, EVENT_TYPE_FIELD
+    from conformance.paths import LAMBDA_TEMPLATE
+
+    events = LAMBDA_TEMPLATE / "{{cookiecutter.__repo_name}}/src/models/events.py"
+    text = events.read_text(encoding="utf-8")
+    enum = text[text.index("class ChangeType") : text.index("class ProductChangeEvent")]
+    assert tuple(re.findall(r'^    [A-Z]+ = "(\w+)"$', enum, flags=re.M)) == CHANGE_EVENT_TYPES
+    assert f'EVENT_TYPE_ATTRIBUTE = "{EVENT_TYPE_FIELD}"' in text
+
+
 # -- INF-SQS-AUDIT-QUEUE ---------------------------------------------------------------------------
 
 AUDIT_REDRIVE = (
@@ -236,10 +321,79 @@ def test_stage_fails_throttling_of_one_method_only(fleet: Path, tmp_path: Path, 
     repo, results = verdicts(fleet, tmp_path, platform, "INF-APIGW-STAGE", "infrastructure", edit)
     line = line_of(repo / API, r'^resource "aws_api_gateway_stage" "stage"')
     message = (
-        "expected an aws_api_gateway_method_settings of aws_api_gateway_stage.stage for '*/*' (its throttling), "
-        "found none"
+        "expected an aws_api_gateway_method_settings of aws_api_gateway_stage.stage for '*/*' or for each method "
+        "(its throttling), found none for products/{id}/GET, products/POST, products/{id}/PUT, products/{id}/DELETE"
     )
     assert_fails(results, repo, "INF-APIGW-STAGE", API, line, message)
+
+
+PER_METHOD_SETTINGS = """
+resource "aws_api_gateway_method_settings" "each_method" {
+  for_each = toset(["products/GET", "products/{id}/GET", "products/POST", "products/{id}/PUT", "products/{id}/DELETE"])
+
+  rest_api_id = aws_api_gateway_rest_api.rest_api.id
+  stage_name  = aws_api_gateway_stage.stage.stage_name
+  method_path = each.key
+
+  settings {
+    throttling_burst_limit = 100
+    throttling_rate_limit  = 50
+  }
+}
+"""
+
+
+def test_stage_passes_throttling_set_method_by_method(fleet: Path, tmp_path: Path, platform) -> None:
+    edits = (sub(API, METHOD_SETTINGS, ""), append(API, PER_METHOD_SETTINGS))
+    _, results = verdicts(fleet, tmp_path, platform, "INF-APIGW-STAGE", "infrastructure", *edits)
+    assert_passes(results)
+
+
+OVERRIDE_POST = """
+resource "aws_api_gateway_method_settings" "post" {
+  rest_api_id = aws_api_gateway_rest_api.rest_api.id
+  stage_name  = aws_api_gateway_stage.stage.stage_name
+  method_path = "products/POST"
+
+  settings {
+    throttling_burst_limit = 100
+    throttling_rate_limit  = 5000
+  }
+}
+"""
+
+
+def test_stage_fails_a_method_s_own_settings_that_override_every_method_s(fleet, tmp_path: Path, platform) -> None:
+    override = OVERRIDE_POST
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-APIGW-STAGE", "infrastructure", append(API, override))
+    line = line_of(repo / API, r"^    throttling_rate_limit  = 5000")
+    assert_fails(results, repo, "INF-APIGW-STAGE", API, line, "settings.throttling_rate_limit: expected 50, found 5000")
+
+
+def test_stage_passes_logs_to_the_log_group_s_arn_written_out(fleet: Path, tmp_path: Path, platform) -> None:
+    edit = sub(
+        API,
+        r"^(    destination_arn = )aws_cloudwatch_log_group\.api_access\.arn$",
+        r'\1"arn:aws:logs:${var.aws_region}:${var.aws_account_id}:log-group:/aws/apigateway/bbws-product-api-access-${var.environment}"',
+    )
+    _, results = verdicts(fleet, tmp_path, platform, "INF-APIGW-STAGE", "infrastructure", edit)
+    assert_passes(results)
+
+
+def test_stage_fails_logs_to_another_log_group(fleet: Path, tmp_path: Path, platform) -> None:
+    other = '"arn:aws:logs:${var.aws_region}:${var.aws_account_id}:log-group:/aws/apigateway/elsewhere"'
+    edit = sub(API, r"^(    destination_arn = )aws_cloudwatch_log_group\.api_access\.arn$", rf"\1{other}")
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-APIGW-STAGE", "infrastructure", edit)
+    line = line_of(repo / API, r"^    destination_arn = ")
+    for env, outcome in results.items():
+        region = platform.environments[env].region
+        account = platform.environments[env].account_id
+        message = (
+            "access_log_settings.destination_arn: expected aws_cloudwatch_log_group.api_access.arn (the log group "
+            f"/aws/apigateway/bbws-product-api-access-{env}), found "
+            f"'arn:aws:logs:{region}:{account}:log-group:/aws/apigateway/elsewhere'"
+        )
+        assert f"{repo.name}/{API}:{line}: INF-APIGW-STAGE: {message}" in outcome.message.splitlines(), outcome.message
 
 
 def test_stage_fails_without_a_rate_limit(fleet: Path, tmp_path: Path, platform) -> None:
@@ -321,3 +475,80 @@ def test_authorization_fails_without_the_function_s_method(fleet: Path, tmp_path
             "expected an aws_api_gateway_method PUT, found ['PATCH']"
         )
         assert wanted in outcome.message, outcome.message
+
+
+# -- the account bootstrap -------------------------------------------------------------------------
+
+BOOTSTRAP_STATE, BOOTSTRAP_ROLES = "bootstrap/state.tf", "bootstrap/deploy_roles.tf"
+STATE_POLICY = r"^  policy = data\.aws_iam_policy_document\.state_bucket\.json$"
+JSON_TLS_POLICY = r"""  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = ["arn:aws:s3:::bbws-terraform-state-${var.environment}", "${aws_s3_bucket.state.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })"""
+TRUST_DOCUMENT = r"^(  assume_role_policy   = )data\.aws_iam_policy_document\.deploy_trust\[each\.key\]\.json$"
+JSON_TRUST = r"""\1jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::${var.aws_account_id}:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = "repo:bbws/${each.key}:environment:${local.github_environment}"
+        }
+      }
+    }]
+  })"""
+
+
+def test_bootstrap_state_bucket_passes_a_json_tls_policy_with_its_arn_written_out(fleet, tmp_path, platform) -> None:
+    edit = sub(BOOTSTRAP_STATE, STATE_POLICY, JSON_TLS_POLICY)
+    _, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-STATE-BUCKET", "infrastructure", edit)
+    assert_passes(results)
+
+
+def test_bootstrap_state_bucket_fails_a_tls_policy_that_leaves_the_objects_out(fleet, tmp_path, platform) -> None:
+    edit = sub(
+        BOOTSTRAP_STATE,
+        r'^(    resources = \[aws_s3_bucket\.state\.arn), "\$\{aws_s3_bucket\.state\.arn\}/\*"\]$',
+        r"\1]",
+    )
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-STATE-BUCKET", "infrastructure", edit)
+    line = line_of(repo / BOOTSTRAP_STATE, r'^    sid       = "DenyInsecureTransport"$') - 1  # its statement block
+    message = (
+        "resources: expected the bucket's ARN and its objects (aws_s3_bucket.state.arn and .../*), "
+        "found [${aws_s3_bucket.state.arn}]"
+    )
+    assert_fails(results, repo, "INF-BOOTSTRAP-STATE-BUCKET", BOOTSTRAP_STATE, line, message)
+
+
+def test_bootstrap_deploy_roles_pass_a_json_trust_naming_the_provider_s_arn(fleet, tmp_path, platform) -> None:
+    edit = sub(BOOTSTRAP_ROLES, TRUST_DOCUMENT, JSON_TRUST)
+    _, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-DEPLOY-ROLES", "infrastructure", edit)
+    assert_passes(results)
+
+
+def test_bootstrap_deploy_roles_fail_a_trust_without_the_audience(fleet, tmp_path, platform) -> None:
+    edit = sub(
+        BOOTSTRAP_ROLES,
+        TRUST_DOCUMENT,
+        JSON_TRUST.replace('          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"\n', ""),
+    )
+    repo, results = verdicts(fleet, tmp_path, platform, "INF-BOOTSTRAP-DEPLOY-ROLES", "infrastructure", edit)
+    line = line_of(repo / BOOTSTRAP_ROLES, r"^  assume_role_policy   = jsonencode")
+    for env, outcome in results.items():
+        assert outcome.status == "failed"
+        wanted = (
+            f"{repo.name}/{BOOTSTRAP_ROLES}:{line}: INF-BOOTSTRAP-DEPLOY-ROLES: "
+            "token.actions.githubusercontent.com:aud: expected ['sts.amazonaws.com'], "
+            "found no StringEquals condition on it"
+        )
+        # every repository's role fails the same way, at the same line
+        assert outcome.message.splitlines().count(wanted) == 1 + len(platform.lambdas.functions), (env, outcome.message)

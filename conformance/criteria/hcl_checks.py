@@ -28,7 +28,7 @@ from conformance.evidence.modules import Configuration, configuration
 def config(view: RepoView) -> Configuration:
     """The repository's whole configuration for the view's env (root module and local modules)."""
     assert view.env is not None, "a per-env criterion needs an env"
-    return configuration(view.evidence, view.name, view.env)
+    return configuration(view.evidence, view.name, view.env, view.folder)
 
 
 def unresolved(view: RepoView, error: Unresolvable) -> Problem:
@@ -131,7 +131,7 @@ def _named(view: RepoView, resource_type: str, name: str, name_attribute: str) -
     if matches:
         return matches[0]
     found = ", ".join(sorted(seen)) if seen else f"no {resource_type} at all"
-    raise none_found(view, Problem(f"{view.name}/terraform", expected(f"an {resource_type} named {name!r}", found)))
+    raise none_found(view, Problem(f"{view.name}/{view.folder}", expected(f"an {resource_type} named {name!r}", found)))
 
 
 def refers_to(reference: Any, instance: Instance, attributes: Iterable[str] | None = None) -> bool:

@@ -137,10 +137,12 @@ class FleetEvidence:
 
         return self._once(("terraform-refusals", repo), find)
 
-    def module(self, repo: str) -> Module:
+    def module(self, repo: str, folder: str = TERRAFORM) -> Module:
+        """The root module in `folder` (terraform/, or another root such as the account bootstrap's)."""
+
         def parse() -> Module:
-            paths = self.list(repo, TERRAFORM, (".tf",))
-            module = read_module([(f"{repo}/{p}", self.text(repo, p)) for p in paths], f"{repo}/{TERRAFORM}")
+            paths = self.list(repo, folder, (".tf",))
+            module = read_module([(f"{repo}/{p}", self.text(repo, p)) for p in paths], f"{repo}/{folder}")
             refused = {u.file: u for p in paths if (u := self.unreadable(repo, p))}
             module.failures = [
                 ParseFailure(f.file, refused[f.file].line, 0, refused[f.file].reason) if f.file in refused else f
@@ -149,7 +151,7 @@ class FleetEvidence:
             self.parse_counts.update(f for f in module.files if f not in refused)
             return module
 
-        return self._once(("module", repo), parse)
+        return self._once(("module", repo, folder), parse)
 
     def hcl(self, repo: str, relative: str) -> Body | ParseFailure | None:
         """A single HCL file (tfvars, backend settings), or None when missing; a refused file is a failure."""
@@ -171,13 +173,16 @@ class FleetEvidence:
             return body
         return self._once(("tfvars", repo, env), lambda: tfvars_values(body))
 
-    def env_module(self, repo: str, env: str) -> EnvModule:
+    def env_module(self, repo: str, env: str, folder: str = TERRAFORM) -> EnvModule:
+        """The root module in `folder` with the env's terraform/environments/<env>.tfvars (the bootstrap reads
+        the same file)."""
+
         def build() -> EnvModule:
             values = self.tfvars(repo, env)
             variables = values[0] if isinstance(values, tuple) else {}
-            return with_environment(self.module(repo), env, variables)
+            return with_environment(self.module(repo, folder), env, variables)
 
-        return self._once(("env_module", repo, env), build)
+        return self._once(("env_module", repo, env, folder), build)
 
     def yaml(self, repo: str, relative: str) -> dict[str, Any] | YamlFailure | None:
         """A workflow's document; a refused file, an alias or a duplicate key is a failure with its line."""
@@ -208,6 +213,7 @@ class RepoView:
     name: str
     env: str | None
     function: LambdaFunction | None
+    folder: str = TERRAFORM  # the Terraform root judged: terraform/, or the infrastructure repo's bootstrap/
 
     @property
     def platform(self) -> Platform:
@@ -225,12 +231,12 @@ class RepoView:
 
     @cached_property
     def module(self) -> Module:
-        return self.evidence.module(self.name)
+        return self.evidence.module(self.name, self.folder)
 
     @cached_property
     def values(self) -> EnvModule:
         assert self.env is not None, "a per-env criterion needs an env"
-        return self.evidence.env_module(self.name, self.env)
+        return self.evidence.env_module(self.name, self.env, self.folder)
 
     def where(self, relative: str, line: int | None = None) -> str:
         return f"{self.name}/{relative}" + (f":{line}" if line else "")

@@ -100,7 +100,7 @@ def is_local(source: str) -> bool:
 class Configuration:
     """The root module and every local module instance it reaches, for one env (`Links` for the evaluator)."""
 
-    def __init__(self, evidence: FleetEvidence, repo: str, env: str) -> None:
+    def __init__(self, evidence: FleetEvidence, repo: str, env: str, folder: str = "terraform") -> None:
         self.evidence = evidence
         self.repo = repo
         self.env = env
@@ -111,9 +111,9 @@ class Configuration:
         self._blocks: dict[str, tuple[EnvModule, Block]] = {}
         self.memo: dict[tuple[str, ...], Any] = {}  # the checks' lookups, made once per run (see hcl_checks)
         self._folders: dict[str, str] = {}  # module prefix -> its folder in the repository
-        root = with_environment(evidence.module(repo), env, self._tfvars(), links=self)
+        root = with_environment(evidence.module(repo, folder), env, self._tfvars(), links=self)
         self.root = root
-        self._add(root, "terraform", 0)
+        self._add(root, folder, 0)
 
     def _tfvars(self) -> dict[str, Any]:
         """Values as `terraform plan -var-file=environments/<env>.tfvars` sees them.
@@ -250,9 +250,9 @@ class Configuration:
         return self._blocks.get(address)
 
 
-def configuration(evidence: FleetEvidence, repo: str, env: str) -> Configuration:
-    """The repository's configuration for one env, built once per run."""
-    key = ("configuration", repo, env)
+def configuration(evidence: FleetEvidence, repo: str, env: str, folder: str = "terraform") -> Configuration:
+    """The repository's configuration for one env (of the root in `folder`), built once per run."""
+    key = ("configuration", repo, env, folder)
     if key not in evidence.scratch:
-        evidence.scratch[key] = Configuration(evidence, repo, env)
+        evidence.scratch[key] = Configuration(evidence, repo, env, folder)
     return evidence.scratch[key]

@@ -31,7 +31,7 @@ IAM_ACTIONS = {
 # Calls that need no permission at all: any identity may ask who it is.
 NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
 # IAM actions that take no resource-level permission: "*" is the only resource AWS accepts.
-UNSCOPED_ACTIONS = frozenset({"lambda:ListEventSourceMappings"})
+UNSCOPED_ACTIONS = frozenset({"lambda:ListEventSourceMappings", "sns:GetSubscriptionAttributes"})
 
 
 class DeclaresReads(Protocol):

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.platform.model import LAMBDA_LOGS_KEY_THING, LAMBDA_ROLE_THING, LambdaFunction, Platform
+from conformance.platform.model import (
+    APIGATEWAY_LOG_GROUP_PREFIX,
+    LAMBDA_LOGS_KEY_THING,
+    LAMBDA_ROLE_THING,
+    LambdaFunction,
+    Platform,
+)
 
 HCL_ENVIRONMENT = "${var.environment}"
 
@@ -61,6 +67,7 @@ def deploy_context(platform: Platform) -> dict[str, Any]:
             "audit_queue": hcl_name(platform, infra.audit_queue.thing),
             "audit_dead_letter": hcl_name(platform, infra.audit_queue.dead_letter.thing),
             "api_access_logs": hcl_name(platform, infra.api_stage.access_log_thing),
+            "api_access_log_group": APIGATEWAY_LOG_GROUP_PREFIX + hcl_name(platform, infra.api_stage.access_log_thing),
             "apigateway_logs_role": hcl_name(platform, infra.bootstrap.apigateway_logs_role),
         },
         "audit_queue": _queue(infra.audit_queue),

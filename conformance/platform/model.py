@@ -405,6 +405,8 @@ EXTRA_OUTPUT_SOURCES = {
 }
 # The spec's queues an event-driven Lambda may read: the key in `infrastructure`.
 CONSUMABLE_QUEUES = ("queue", "audit_queue")
+# Where the REST API stage's access log group lives (its own name from `api_stage.access_log_thing`).
+APIGATEWAY_LOG_GROUP_PREFIX = "/aws/apigateway/"
 
 
 class Infrastructure(Strict):
@@ -918,7 +920,10 @@ RESOURCE_KINDS = (
     "audit_queue",
     "audit_bucket",
     "alert_topic",
+    "events_topic",
+    "subscriptions",
     "rest_api",
+    "api_stage",
     "dlq_alarm",
     "conformance_role",
     "state",
@@ -974,6 +979,14 @@ class Names:
         return f"arn:aws:sns:{env.region}:{env.account_id}:{self.events_topic}"
 
     @property
+    def consumed_queues(self) -> list[str]:
+        """The queues the spec's event-driven Lambdas read (CONSUMABLE_QUEUES order): each subscribed to the
+        events topic."""
+        read = {f.consumed_queue for f in self.platform.lambdas.functions}
+        infrastructure = self.platform.infrastructure
+        return [self._name(infrastructure.queue_spec(k).thing) for k in CONSUMABLE_QUEUES if k in read]
+
+    @property
     def audit_bucket(self) -> str:
         return self._name(self.platform.infrastructure.audit_bucket.thing)
 
@@ -984,6 +997,16 @@ class Names:
     @property
     def rest_api(self) -> str:
         return self._name(self.platform.infrastructure.rest_api.thing)
+
+    @property
+    def api_stage(self) -> str:
+        """The REST API's stage, named after the env, as a resource: `<api>/<stage>`."""
+        return f"{self.rest_api}/{self.env}"
+
+    @property
+    def api_access_log_group(self) -> str:
+        """The stage's access log group: API Gateway's prefix, then the spec's name."""
+        return f"{APIGATEWAY_LOG_GROUP_PREFIX}{self._name(self.platform.infrastructure.api_stage.access_log_thing)}"
 
     @property
     def dlq_alarm(self) -> str:
@@ -1022,6 +1045,8 @@ class Names:
             return [f"caller-identity@{self.region}"]
         if kind == "roles":
             return [self.role(f) for f in self.platform.lambdas.functions]
+        if kind == "subscriptions":  # one per consumer's queue, named by the queue
+            return self.consumed_queues
         if kind == "function":
             if function is None:
                 raise ValueError("a `function` read needs a Lambda case")

@@ -182,6 +182,58 @@ def state_output_removed(ctx: Context) -> AppliedDrift:
     return AppliedDrift("state-output-removed", f"s3://{bucket}/{key}: output {output} removed", restore)
 
 
+def subscription_not_raw(ctx: Context) -> AppliedDrift:
+    """The change queue's subscription to the events topic delivers the SNS envelope instead of the event."""
+    sns, sqs = ctx.client("sns"), ctx.client("sqs")
+    queue = ctx.names.queue
+    queue_arn = sqs.get_queue_attributes(QueueUrl=_queue_url(ctx, queue), AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    try:
+        subscriptions = sns.list_subscriptions_by_topic(TopicArn=ctx.names.events_topic_arn)["Subscriptions"]
+    except ClientError as error:
+        raise DriftError(
+            f"topic {ctx.names.events_topic} is not deployed ({error.response['Error']['Code']})"
+        ) from None
+    arn = next((s["SubscriptionArn"] for s in subscriptions if s["Endpoint"] == queue_arn), None)
+    if arn is None:
+        raise DriftError(f"{queue} is not subscribed to {ctx.names.events_topic}")
+    before = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"].get("RawMessageDelivery", "false")
+
+    def set_raw(raw: str) -> None:
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue=raw)
+
+    set_raw("false")
+    return AppliedDrift("subscription-not-raw", f"{arn}: RawMessageDelivery {before} -> false", lambda: set_raw(before))
+
+
+def stage_throttling_raised(ctx: Context) -> AppliedDrift:
+    """The stage's burst limit for every method raised tenfold (as someone would for a load test)."""
+    apigateway = ctx.client("apigateway")
+    name = ctx.names.rest_api
+    apis = [a for a in apigateway.get_rest_apis(limit=500).get("items", []) if a.get("name") == name]
+    if len(apis) != 1:
+        raise DriftError(f"REST API {name}: expected exactly one, found {len(apis)}")
+    api_id = apis[0]["id"]
+    try:
+        stage = apigateway.get_stage(restApiId=api_id, stageName=ctx.env)
+    except ClientError as error:
+        raise DriftError(f"stage {ctx.env} of {name} is not deployed ({error.response['Error']['Code']})") from None
+    before = (stage.get("methodSettings") or {}).get("*/*", {}).get("throttlingBurstLimit")
+    if before is None:
+        raise DriftError(f"stage {ctx.env} of {name} has no throttling for */* to change")
+    after = int(before) * 10
+
+    def set_burst(value: int) -> None:
+        operation = {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(value)}
+        apigateway.update_stage(restApiId=api_id, stageName=ctx.env, patchOperations=[operation])
+
+    set_burst(after)
+    return AppliedDrift(
+        "stage-throttling-raised", f"{name}/{ctx.env}: */* burst limit {before} -> {after}", lambda: set_burst(before)
+    )
+
+
 SCENARIOS = {
     s.name: s
     for s in (
@@ -205,6 +257,18 @@ SCENARIOS = {
             lifecycle_removed,
         ),
         Scenario("alert-topic-deleted", "the SNS alert topic deleted", "INF-SNS-TOPIC", alert_topic_deleted),
+        Scenario(
+            "subscription-not-raw",
+            "the change queue's subscription to the events topic no longer delivers the raw event",
+            "INF-SNS-FAN-OUT",
+            subscription_not_raw,
+        ),
+        Scenario(
+            "stage-throttling-raised",
+            "the API stage's burst limit for every method raised tenfold",
+            "INF-APIGW-STAGE",
+            stage_throttling_raised,
+        ),
         Scenario(
             "state-output-removed",
             "an output the Lambda repositories read removed from the infrastructure state",

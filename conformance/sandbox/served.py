@@ -44,7 +44,7 @@ def stage_problems(target: Target) -> list[str]:
     except apigateway.exceptions.NotFoundException:
         return [f"REST API {api_name}: expected a stage {env}, found none"]
     problems = []
-    access_logs = f":log-group:/aws/apigateway/{_name(target, platform.infrastructure.api_stage.access_log_thing)}"
+    access_logs = f":log-group:{target.names.api_access_log_group}"
     destination = (stage.get("accessLogSettings") or {}).get("destinationArn", "")
     if access_logs not in destination:
         problems.append(f"stage {env}: expected access logs to ...{access_logs}, found {destination or 'none'}")

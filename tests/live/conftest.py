@@ -16,6 +16,7 @@ from conformance.catalogue import LIVE_CRITERIA
 from conformance.live.session import LiveEvidence
 from conformance.platform import Platform
 from conformance.runner import Case, Outcome, live_evidence, plan_live_cases, run_live_case
+from conformance.sandbox import corrections
 from tests.live.deploy import Deployment, deploy
 
 ENV = "dev"
@@ -62,7 +63,11 @@ def moto_as(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def aws(moto_as, platform: Platform) -> Iterator[None]:
-    """moto in-process as the dev account of the spec."""
+    """moto in-process as the dev account of the spec, answering as AWS where the sandbox corrects it: a
+    deployment records the methods it serves (GetDeployment embed=apisummary), a redeployed stage keeps its
+    settings (conformance.sandbox.corrections)."""
+    corrections.patch_create_deployment()
+    corrections.patch_get_deployment_summary()
     with moto_as(platform.environments[ENV].account_id):
         yield
 

@@ -289,6 +289,27 @@ def deploy(platform: Platform, env: str, session: Any, endpoint_url: str | None 
             uri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{d.function_arns[function.name]}/invocations",
         )
     d.values["rest_api.id"], d.values["rest_api.root_resource_id"] = api_id, root_id
+    # The stage named after the env: a deployment, access logs to the spec's log group, every method throttled
+    log_group = names.api_access_log_group
+    d.client("logs").create_log_group(logGroupName=log_group)
+    d.values["api_access_log_group.arn"] = f"arn:aws:logs:{region}:{account}:log-group:{log_group}"
+    deployment_id = api.create_deployment(restApiId=api_id, description="conformant")["id"]
+    api.create_stage(restApiId=api_id, stageName=env, deploymentId=deployment_id)
+    stage = infra.api_stage
+    api.update_stage(
+        restApiId=api_id,
+        stageName=env,
+        patchOperations=[
+            {
+                "op": "replace",
+                "path": "/accessLogSettings/destinationArn",
+                "value": d.values["api_access_log_group.arn"],
+            },
+            {"op": "replace", "path": "/accessLogSettings/format", "value": '{"requestId":"$context.requestId"}'},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(stage.throttling_burst_limit)},
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(stage.throttling_rate_limit)},
+        ],
+    )
     d.values["rest_api.execution_arn"] = f"arn:aws:execute-api:{region}:{account}:{api_id}"
 
     d.put_state()

@@ -33,7 +33,10 @@ def test_a_full_live_run_makes_exactly_one_call_per_resource_and_api(
         + 2 * sum(f.consumed_queue == "audit_queue" for f in functions)  # the audit queue (its consumer's trigger)
         + 5  # the audit bucket: location, lifecycle, public access block, encryption, versioning
         + 1  # the alert topic: get_topic_attributes
+        + 1  # the events topic: list_subscriptions_by_topic (one page)
+        + len({f.consumed_queue for f in functions} - {None})  # each consumer queue's subscription: its attributes
         + 2  # the REST API: get_rest_apis (one page), get_resources (one page)
+        + 2  # its stage: get_stage, and the deployment it serves: get_deployment
         + len(functions)  # an execution role each: get_role
         + 1  # the DLQ alarm: describe_alarms
         + 2  # the drift check's role: get_role, list_attached_role_policies
@@ -41,7 +44,7 @@ def test_a_full_live_run_makes_exactly_one_call_per_resource_and_api(
         + len(functions)  # each function: get_function_configuration
         + sum(f.kind is Kind.SQS for f in functions)  # each event-driven one: list_event_source_mappings
     )
-    assert evidence.total_calls == len(planned) == by_hand  # 37 for the spec's dev env and seven Lambdas
+    assert evidence.total_calls == len(planned) == by_hand  # 42 for the spec's dev env and seven Lambdas
     assert evidence.retried == 0
 
 

@@ -182,6 +182,64 @@ def redrive_audit_queue(d: Deployment, change: Callable[[dict], dict]) -> None:
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(change(policy))})
 
 
+def subscription_arn(d: Deployment, queue: str) -> str:
+    """The events topic's subscription of `queue`."""
+    sns = d.client("sns")
+    queue_arn = d.client("sqs").get_queue_attributes(
+        QueueUrl=d.client("sqs").get_queue_url(QueueName=queue)["QueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=d.names.events_topic_arn)["Subscriptions"]
+    return next(s["SubscriptionArn"] for s in subscriptions if s["Endpoint"] == queue_arn)
+
+
+def set_subscription(d: Deployment, queue: str, name: str, value: str) -> None:
+    d.client("sns").set_subscription_attributes(
+        SubscriptionArn=subscription_arn(d, queue), AttributeName=name, AttributeValue=value
+    )
+
+
+DROPS_DELETED = '{"event_type": ["created", "updated"]}'
+
+
+def patch_stage(*operations: tuple[str, str]) -> Callable[[Deployment], None]:
+    """The env's stage changed in place (as in the console): `(path, value)` replaced."""
+
+    def edit(d: Deployment) -> None:
+        d.client("apigateway").update_stage(
+            restApiId=d.values["rest_api.id"],
+            stageName=d.env,
+            patchOperations=[{"op": "replace", "path": path, "value": value} for path, value in operations],
+        )
+
+    return edit
+
+
+def other_log_group(d: Deployment) -> None:
+    d.client("logs").create_log_group(logGroupName="/aws/apigateway/somewhere-else")
+    arn = d.values["api_access_log_group.arn"].split(":log-group:")[0] + ":log-group:/aws/apigateway/somewhere-else"
+    patch_stage(("/accessLogSettings/destinationArn", arn))(d)
+
+
+def serve_a_deployment_without(d: Deployment, function_index: int) -> None:
+    """The stage redeployed while one method was gone (deleted, deployed, put back): the API's draft has the
+    method, the deployment the stage serves does not."""
+    function = d.platform.lambdas.functions[function_index]
+    api = d.client("apigateway")
+    ids = {
+        "restApiId": d.values["rest_api.id"],
+        "resourceId": d.resource_ids[function.path],
+        "httpMethod": function.http_method,
+    }
+    integration = api.get_integration(**ids)
+    method = api.get_method(**ids)
+    api.delete_method(**ids)
+    api.create_deployment(restApiId=d.values["rest_api.id"], stageName=d.env, description="without the method")
+    api.put_method(**ids, authorizationType=method["authorizationType"])
+    api.put_integration(
+        **ids, type=integration["type"], integrationHttpMethod=integration["httpMethod"], uri=integration["uri"]
+    )
+
+
 def mapping(d: Deployment) -> dict:
     name = d.names.function(first(d, Kind.SQS))
     return d.client("lambda").list_event_source_mappings(FunctionName=name)["EventSourceMappings"][0]
@@ -287,7 +345,7 @@ def realarm(**changes: object) -> Callable[[Deployment], None]:
 PITR_CALL = "describe_continuous_backups → PointInTimeRecoveryDescription.PointInTimeRecoveryStatus"
 TABLE_USERS = ("INF-DDB-PITR", "INF-DDB-KEYS", "INF-DDB-GSI", "INF-DDB-SSE", "INF-STATE-OUTPUTS")
 BUCKET_USERS = ("INF-S3-GLACIER", "INF-S3-PUBLIC-ACCESS", "INF-S3-SSE", "INF-S3-VERSIONING", "INF-STATE-OUTPUTS")
-API_USERS = ("LAMBDA-API-TRIGGER@*", "LAMBDA-METHOD-AUTHORIZATION@*", "INF-STATE-OUTPUTS")
+API_USERS = ("LAMBDA-API-TRIGGER@*", "LAMBDA-METHOD-AUTHORIZATION@*", "INF-STATE-OUTPUTS", "INF-APIGW-STAGE")
 QUEUE_USERS = (
     "INF-SQS-RETENTION",
     "INF-SQS-DLQ",
@@ -526,6 +584,92 @@ DRIFTS = [
         lambda d: d.client("apigateway").create_rest_api(name=d.names.rest_api),
         lambda d: f"expected exactly one REST API named {d.names.rest_api}, found 2 ({d.values['rest_api.id']}, ",
         skipped=API_USERS,
+        exact=False,
+    ),
+    Drift(
+        "audit-queue-unsubscribed",
+        "INF-SNS-FAN-OUT",
+        lambda d: d.client("sns").unsubscribe(SubscriptionArn=subscription_arn(d, d.names.audit_queue)),
+        lambda d: (
+            f"{d.names.events_topic}: INF-SNS-FAN-OUT: expected a subscription of {d.names.audit_queue}, found "
+            f"{d.names.queue} (list_subscriptions_by_topic → Subscriptions[].Endpoint)"
+        ),
+    ),
+    Drift(
+        "change-queue-subscription-not-raw",
+        "INF-SNS-FAN-OUT",
+        lambda d: set_subscription(d, d.names.queue, "RawMessageDelivery", "false"),
+        lambda d: (
+            f"{d.names.events_topic}→{d.names.queue}: INF-SNS-FAN-OUT: expected true, found false "
+            "(get_subscription_attributes → RawMessageDelivery)"
+        ),
+    ),
+    Drift(
+        "audit-queue-filters-out-deletes",
+        "INF-SNS-FAN-OUT",
+        lambda d: set_subscription(d, d.names.audit_queue, "FilterPolicy", DROPS_DELETED),
+        lambda d: (
+            f"{d.names.events_topic}→{d.names.audit_queue}: INF-SNS-FAN-OUT: expected every product change event "
+            f"delivered to {d.names.audit_queue}, found a policy that drops the deleted events: {DROPS_DELETED} "
+            "(get_subscription_attributes → FilterPolicy)"
+        ),
+    ),
+    Drift(
+        "events-topic-deleted",
+        "INF-SNS-FAN-OUT",
+        lambda d: d.client("sns").delete_topic(TopicArn=d.names.events_topic_arn),
+        lambda d: (
+            f"{d.names.events_topic}: INF-SNS-FAN-OUT: expected the events topic, found none "
+            "(list_subscriptions_by_topic → NotFound)"
+        ),
+    ),
+    Drift(
+        "stage-deleted",
+        "INF-APIGW-STAGE",
+        lambda d: d.client("apigateway").delete_stage(restApiId=d.values["rest_api.id"], stageName=d.env),
+        lambda d: (
+            f"{d.names.api_stage}: INF-APIGW-STAGE: expected the stage {d.env} of the REST API, found none "
+            "(get_stage → NotFoundException)"
+        ),
+    ),
+    Drift(
+        "stage-logs-elsewhere",
+        "INF-APIGW-STAGE",
+        other_log_group,
+        lambda d: (
+            f"{d.names.api_stage}: INF-APIGW-STAGE: expected {d.values['api_access_log_group.arn']}, found "
+            f"{d.values['api_access_log_group.arn'].split(':log-group:')[0]}:log-group:/aws/apigateway/somewhere-else "
+            "(get_stage → accessLogSettings.destinationArn)"
+        ),
+    ),
+    Drift(
+        "stage-burst-1000",
+        "INF-APIGW-STAGE",
+        patch_stage(("/*/*/throttling/burstLimit", "1000")),
+        lambda d: (
+            f"{d.names.api_stage}: INF-APIGW-STAGE: expected 100, found 1000 "
+            "(get_stage → methodSettings.*/*.throttlingBurstLimit)"
+        ),
+    ),
+    Drift(
+        "stage-one-method-unthrottled",
+        "INF-APIGW-STAGE",
+        patch_stage(("/~1products/POST/throttling/rateLimit", "10000")),
+        lambda d: (
+            f"{d.names.api_stage}: INF-APIGW-STAGE: expected 100, found 2000 "
+            "(get_stage → methodSettings.products/POST.throttlingBurstLimit)\n"
+            f"{d.names.api_stage}: INF-APIGW-STAGE: expected 50, found 10000.0 "
+            "(get_stage → methodSettings.products/POST.throttlingRateLimit)"
+        ),
+    ),
+    Drift(
+        "stage-serves-a-deployment-without-post",
+        "INF-APIGW-STAGE",
+        lambda d: serve_a_deployment_without(d, int(WRITE_FUNCTION)),
+        lambda d: (
+            f"{d.names.api_stage}: INF-APIGW-STAGE: expected POST /products served (a deployment made after the "
+            "method), found the stage's deployment "
+        ),
         exact=False,
     ),
     Drift(

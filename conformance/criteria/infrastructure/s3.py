@@ -30,20 +30,23 @@ def audit_bucket(view: RepoView) -> Instance:
     return named(view, "aws_s3_bucket", view.names.audit_bucket, "bucket")
 
 
-def companions(view: RepoView, resource_type: str, bucket: Instance) -> list[Instance]:
-    """The bucket's companion resources of a type (`bucket` = its id, its name, or the name itself)."""
-    return attached(view, resource_type, bucket, "bucket", ("id", "bucket"), literal=view.names.audit_bucket)
+def companions(view: RepoView, resource_type: str, bucket: Instance, name: str | None = None) -> list[Instance]:
+    """The bucket's companion resources of a type (`bucket` = its id, its name, or the name itself); the audit
+    bucket's unless `name` says which."""
+    literal = name or view.names.audit_bucket
+    return attached(view, resource_type, bucket, "bucket", ("id", "bucket"), literal=literal)
 
 
-def settings(view: RepoView, resource_type: str, inline: str) -> tuple[Instance, list[tuple[Instance, str]]]:
-    """The bucket, and every (instance, label) configuring one of its settings: the inline block(s) and the resources.
+def settings(
+    view: RepoView, resource_type: str, inline: str, bucket: Instance, name: str
+) -> list[tuple[Instance, str]]:
+    """Every (instance, label) configuring one of the bucket's settings: the inline block(s) and the resources.
 
     Two of them fight on every apply; the criterion says so (`configured_twice`) and judges each.
     """
-    bucket = audit_bucket(view)
     found = [(block, f"{bucket.address} ({inline})") for block in bucket.nested(inline)]
-    found += [(c, c.address) for c in companions(view, resource_type, bucket)]
-    return bucket, found
+    found += [(c, c.address) for c in companions(view, resource_type, bucket, name)]
+    return found
 
 
 def twice(what: str, bucket: Instance, found: list[tuple[Instance, str]]) -> list[Problem]:
@@ -115,8 +118,12 @@ PUBLIC_ACCESS = ("block_public_acls", "block_public_policy", "ignore_public_acls
 
 
 def s3_public_access(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    bucket = audit_bucket(view)
-    blocks = companions(view, "aws_s3_bucket_public_access_block", bucket)
+    return public_access_problems(view, audit_bucket(view), view.names.audit_bucket)
+
+
+def public_access_problems(view: RepoView, bucket: Instance, name: str) -> list[Problem]:
+    """An aws_s3_bucket_public_access_block for the bucket (one), every flag true."""
+    blocks = companions(view, "aws_s3_bucket_public_access_block", bucket, name)
     if not blocks:
         raise none_found(
             view, Problem(where(bucket), expected("an aws_s3_bucket_public_access_block for the bucket", "none"))
@@ -131,9 +138,13 @@ def s3_public_access(view: RepoView, _: FleetEvidence) -> list[Problem]:
 
 
 def s3_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    bucket, found = settings(
-        view, "aws_s3_bucket_server_side_encryption_configuration", "server_side_encryption_configuration"
-    )
+    return encryption_problems(view, audit_bucket(view), view.names.audit_bucket)
+
+
+def encryption_problems(view: RepoView, bucket: Instance, name: str) -> list[Problem]:
+    """Default encryption (configured once) with one of ENCRYPTION_ALGORITHMS."""
+    resource_type = "aws_s3_bucket_server_side_encryption_configuration"
+    found = settings(view, resource_type, "server_side_encryption_configuration", bucket, name)
     if not found:
         raise none_found(view, Problem(where(bucket), expected("default encryption for the bucket", "none")))
     problems = twice("default encryption", bucket, found)
@@ -151,7 +162,12 @@ def s3_encryption(view: RepoView, _: FleetEvidence) -> list[Problem]:
 
 
 def s3_versioning(view: RepoView, _: FleetEvidence) -> list[Problem]:
-    bucket, found = settings(view, "aws_s3_bucket_versioning", "versioning")
+    return versioning_problems(view, audit_bucket(view), view.names.audit_bucket)
+
+
+def versioning_problems(view: RepoView, bucket: Instance, name: str) -> list[Problem]:
+    """Versioning Enabled (configured once), inline or by an aws_s3_bucket_versioning."""
+    found = settings(view, "aws_s3_bucket_versioning", "versioning", bucket, name)
     if not found:
         raise none_found(view, Problem(where(bucket), expected("versioning Enabled on the bucket", "none")))
     problems = twice("versioning", bucket, found)

@@ -185,7 +185,7 @@ data "aws_iam_policy_document" "deploy_infrastructure" {
   statement {
     sid       = "ManageTheAccessLog"
     actions   = ["logs:*"]
-    resources = ["${local.arn.logs}:log-group:/aws/apigateway/{{ d.names.api_access_logs }}", "${local.arn.logs}:log-group:/aws/apigateway/{{ d.names.api_access_logs }}:*"]
+    resources = ["${local.arn.logs}:log-group:{{ d.names.api_access_log_group }}", "${local.arn.logs}:log-group:{{ d.names.api_access_log_group }}:*"]
   }
 
   # DescribeLogGroups takes no resource-level permission.

@@ -81,13 +81,31 @@ data "aws_iam_policy_document" "conformance_read" {
     resources = [aws_sns_topic.alert_topic.arn]
   }
 
-  # The REST API is found by name among the account's APIs, then its resources are read.
+  # The fan-out: the events topic's subscriptions, then each consumer queue's subscription.
+  statement {
+    sid       = "ListTheEventsTopicSubscriptions"
+    actions   = ["sns:ListSubscriptionsByTopic"]
+    resources = [aws_sns_topic.events_topic.arn]
+  }
+
+  # GetSubscriptionAttributes takes no resource-level permission: "*" is the only resource AWS accepts.
+  statement {
+    #checkov:skip=CKV_AWS_356:sns:GetSubscriptionAttributes takes no resource-level permission
+    sid       = "ReadTheSubscriptions"
+    actions   = ["sns:GetSubscriptionAttributes"]
+    resources = ["*"]
+  }
+
+  # The REST API is found by name among the account's APIs, then its resources, its stage and the
+  # deployment the stage serves (made by the Lambda repositories: any of the API's) are read.
   statement {
     sid     = "ReadTheRestApi"
     actions = ["apigateway:GET"]
     resources = [
       "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis",
       "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis/${aws_api_gateway_rest_api.rest_api.id}/resources",
+      "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis/${aws_api_gateway_rest_api.rest_api.id}/stages/${aws_api_gateway_stage.stage.stage_name}",
+      "arn:${data.aws_partition.current.partition}:apigateway:${var.aws_region}::/restapis/${aws_api_gateway_rest_api.rest_api.id}/deployments/*",
     ]
   }
 

@@ -7,7 +7,7 @@ locals {
   # The ARN prefix of the Lambda functions' log groups (iam.tf, kms.tf).
   lambda_log_groups = "arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${var.aws_account_id}:log-group:/aws/lambda"
   # The REST API stage's access log group (api_gateway.tf), and its ARN from its name (kms.tf).
-  api_access_log_group     = "/aws/apigateway/{{ cookiecutter._platform.deploy.names.api_access_logs }}"
+  api_access_log_group     = "{{ cookiecutter._platform.deploy.names.api_access_log_group }}"
   api_access_log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${var.aws_account_id}:log-group:${local.api_access_log_group}"
 }
 
