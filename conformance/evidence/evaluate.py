@@ -298,7 +298,8 @@ class _Walk:
             lines = body.splitlines(keepends=True)
             indents = [len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip()]
             cut = min(indents, default=0)
-            body = "".join(ln[cut:] for ln in lines)
+            # A blank line keeps its newline: only the indent before it, up to the cut, goes.
+            body = "".join(ln[min(cut, len(ln) - len(ln.lstrip(" \t"))) :] for ln in lines)
         quoted = body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         tree = parses_to_tree(f'x = "{quoted}"\n')
         expression = self.parts(tree.children[0].children[0])[-1]
@@ -622,7 +623,7 @@ class _Walk:
             raise self.fail(node, "depends on a value known only after apply")
         try:
             return function(*arguments)
-        except (TypeError, ValueError, KeyError, IndexError, StopIteration) as error:
+        except (TypeError, ValueError, KeyError, IndexError, StopIteration, ZeroDivisionError) as error:
             raise self.fail(node, f"{name}(): {error}") from None
 
 
