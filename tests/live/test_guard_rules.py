@@ -247,3 +247,17 @@ def test_an_account_that_cannot_be_read_stops_the_env_naming_the_cause(platform:
     assert caught.value.line == (
         f"cannot verify the account: AccessDenied on sts:GetCallerIdentity; no live check ran for {env}"
     )
+
+
+def test_live_account_is_the_case_that_reports_the_account_guard(platform: Platform) -> None:
+    from conformance.criteria.infrastructure.account import account_live
+    from conformance.live.view import LiveView
+
+    env = "sit"
+    spec = platform.environments[env]
+    own = LiveEnv(FakeEvidence(platform, spec.account_id), env)
+    assert account_live(LiveView(own, platform.infrastructure.repo, None)) == []
+    wrong = LiveEnv(FakeEvidence(platform, "000000000000"), env)
+    with pytest.raises(Stopped) as caught:
+        account_live(LiveView(wrong, platform.infrastructure.repo, None))
+    assert caught.value.line.startswith(f"expected account {spec.account_id} (sit), found 000000000000 ")
