@@ -626,3 +626,98 @@ def test_file_and_templatefile_read_next_to_the_module() -> None:
 
 def test_dumps_writes_references_as_their_address() -> None:
     assert dumps({"a": [1, "x"], "r": Ref("aws_sqs_queue.q.arn")}) == '{"a": [1, "x"], "r": "${aws_sqs_queue.q.arn}"}'
+
+
+def test_what_fails_inside_a_heredoc_is_named_at_the_heredoc() -> None:
+    for body, message in [
+        (
+            "ok\n${var.missing}\n",
+            "cannot resolve var.missing at main.tf:3 (variable missing has no value for this environment)",
+        ),
+        ("%{ for s in [1] }${s + local.nope}%{ endfor }\n", "cannot resolve local.nope at main.tf:3 (no such local)"),
+        ("%{ if 1 }x%{ endif }\n", "cannot resolve 1 at main.tf:3 (1 is not a bool)"),
+    ]:
+        with pytest.raises(Unresolvable) as caught:
+            evaluate(f"locals {{\n  a = 1\n  x = <<EOT\n{body}EOT\n}}\n")
+        assert str(caught.value) == message
+
+
+def test_heredoc_markers_escapes_and_blank_bodies() -> None:
+    values = evaluate(
+        "locals {\n  lower = <<eot\nx\neot\n  escaped = <<EOT\na\\nb \\ c\nEOT\n  blank = <<-EOT\n   \nEOT\n}\n"
+    )
+    assert values["lower"] == "x\n"
+    assert values["escaped"] == "a\\nb \\ c\n"  # a backslash in a heredoc is text
+    assert values["blank"] == "   \n"  # nothing to trim it against: kept as written
+
+
+def test_try_and_can_answer_what_they_say() -> None:
+    values = evaluate('locals {\n  c = can("x")\n  t = try("x", 1)\n  n = can(var.missing)\n}\n')
+    assert values["c"] is True and values["t"] == "x" and values["n"] is False
+
+
+def test_a_failing_step_after_a_module_output_or_a_splat_names_the_expression() -> None:
+    links = FakeLinks(outputs={("alerts", None, "topic"): {"arn": "t"}})
+    with pytest.raises(Unresolvable) as caught:
+        evaluate_with("locals {\n  x = module.alerts.topic.nope\n}\n", links)
+    assert str(caught.value) == "cannot resolve module.alerts.topic.nope at main.tf:2 (no 'nope' in the value)"
+    with pytest.raises(Unresolvable) as splat:
+        evaluate("locals {\n  x = [{ a = 1 }][*].b\n}\n")
+    assert str(splat.value) == "cannot resolve [{ a = 1 }][*].b at main.tf:2 (no 'b' in the value)"
+
+
+def test_links_are_asked_with_the_line_of_the_reference_itself() -> None:
+    links = FakeLinks(outputs={("alerts", None, "topic"): "t"}, files={"a.txt": "A"})
+    values = evaluate_with('locals {\n  x = [\n    module.alerts.topic,\n    file("a.txt"),\n  ]\n}\n', links)
+    assert values["x"] == ["t", "A"]
+    assert links.asked == [("", "alerts", None, "topic", "main.tf", 3), ("", "a.txt", "main.tf", 4)]
+
+
+def test_a_template_file_sees_only_its_variables_and_keeps_its_escapes() -> None:
+    links = FakeLinks(files={"v.tpl": "${var.x}", "l.tpl": "${local.y}", "e.tpl": "a\\nb ${n}", "bad.tpl": "${"})
+    values = evaluate_with('locals {\n  e = templatefile("e.tpl", { n = 1 })\n}\n', links)
+    assert values["e"] == "a\\nb 1"
+    for name, inner in [
+        ("v.tpl", "cannot resolve var.x at main.tf:3 (variable x has no value for this environment)"),
+        ("l.tpl", "cannot resolve local.y at main.tf:3 (no such local)"),
+    ]:
+        with pytest.raises(Unresolvable) as caught:
+            evaluate_with(f'locals {{\n  a = 1\n  x = templatefile("{name}", {{}})\n}}\n', links, y=1)
+        assert str(caught.value) == f'cannot resolve templatefile("{name}", {{}}) at main.tf:3 (in {name}: {inner})'
+    from hcl2.api import parses_to_tree
+    from lark.exceptions import LarkError
+
+    with pytest.raises(LarkError) as parser:
+        parses_to_tree('x = "${"\n')
+    with pytest.raises(Unresolvable) as caught:
+        evaluate_with('locals {\n  x = templatefile("bad.tpl", {})\n}\n', links)
+    first_line = str(parser.value).splitlines()[0]
+    assert (
+        str(caught.value)
+        == f'cannot resolve templatefile("bad.tpl", {{}}) at main.tf:2 (bad.tpl is not a template: {first_line})'
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ('[for x in [1] : x + "a"]', "cannot resolve \"a\" at main.tf:2 ('a' is not a number)"),  # inside the body
+        (
+            '{ for k in "abc" : k => 1 }',
+            'cannot resolve { for k in "abc" : k => 1 } at main.tf:2 (for over a value that is not a collection)',
+        ),
+    ],
+)
+def test_what_fails_inside_a_for_is_named(expression: str, message: str) -> None:
+    with pytest.raises(Unresolvable) as caught:
+        evaluate(f"locals {{\n  x = {expression}\n}}\n")
+    assert str(caught.value) == message
+
+
+def test_directives_nested_three_deep_close_at_their_own_depth() -> None:
+    template = '"%{ if true }%{ if true }%{ if true }a%{ endif }%{ endif }b%{ else }c%{ endif }"'
+    assert evaluate(f"locals {{\n  x = {template}\n}}\n")["x"] == "ab"
+
+
+def test_integers_beyond_a_float_s_precision_stay_exact() -> None:
+    assert evaluate("locals {\n  x = 9007199254740993 + 0\n}\n")["x"] == 9007199254740993

@@ -222,7 +222,22 @@ def test_versioning_enabled_passes_and_anything_else_fails(tmp_path: Path, platf
 
 def live_view(platform: Platform) -> LiveView:
     env = SimpleNamespace(platform=platform, env="dev", names=platform.names("dev"), region="eu-west-1")
-    return LiveView(env, REPO, None)  # type: ignore[arg-type]
+    view = LiveView(env, REPO, None)  # type: ignore[arg-type]
+    READER.append(env)
+    return view
+
+
+READER: list = []  # the reader of the last view made: the reads below must be handed that one
+
+
+def read(answer):
+    """A stand-in for one of conformance.live.s3's reads: the answer, for the view's own reader only."""
+
+    def reader(live):
+        assert live is READER[-1], "the read is made with the view's reader"
+        return answer
+
+    return reader
 
 
 def drifts(problems) -> list[str]:
@@ -230,9 +245,9 @@ def drifts(problems) -> list[str]:
 
 
 def test_the_bucket_in_another_region_is_drift(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(s3_live, "region", lambda live: "eu-west-1")
+    monkeypatch.setattr(s3_live, "region", read("eu-west-1"))
     assert s3.s3_bucket_live(live_view(platform)) == []
-    monkeypatch.setattr(s3_live, "region", lambda live: "us-east-1")
+    monkeypatch.setattr(s3_live, "region", read("us-east-1"))
     assert drifts(s3.s3_bucket_live(live_view(platform))) == [
         f"{BUCKET}: X: expected eu-west-1, found us-east-1 (get_bucket_location → LocationConstraint)"
     ]
@@ -282,12 +297,12 @@ NOT_MOVED = (
     ],
 )
 def test_each_fact_of_the_live_rule(rule: dict, expected: list[str], platform: Platform, monkeypatch) -> None:
-    monkeypatch.setattr(s3_live, "lifecycle_rules", lambda live: [rule])
+    monkeypatch.setattr(s3_live, "lifecycle_rules", read([rule]))
     assert drifts(s3.s3_glacier_live(live_view(platform))) == expected
 
 
 def test_no_live_lifecycle_is_drift(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(s3_live, "lifecycle_rules", lambda live: None)
+    monkeypatch.setattr(s3_live, "lifecycle_rules", read(None))
     assert drifts(s3.s3_glacier_live(live_view(platform))) == [
         f"{BUCKET}: X: expected an enabled lifecycle rule moving objects to GLACIER after 365 days, found no "
         "lifecycle configuration (get_bucket_lifecycle_configuration → NoSuchLifecycleConfiguration)"
@@ -304,22 +319,22 @@ def test_the_live_public_access_block_each_flag(platform: Platform, monkeypatch:
         "BlockPublicPolicy",
         "RestrictPublicBuckets",
     )
-    monkeypatch.setattr(s3_live, "public_access_block", lambda live: ALL_BLOCKED)
+    monkeypatch.setattr(s3_live, "public_access_block", read(ALL_BLOCKED))
     assert s3.s3_public_access_live(live_view(platform)) == []
     for flag in s3.PUBLIC_ACCESS_FLAGS:
         for block, found in [({**ALL_BLOCKED, flag: False}, "False"), ({**ALL_BLOCKED, flag: "true"}, "true")]:
-            monkeypatch.setattr(s3_live, "public_access_block", lambda live, block=block: block)
+            monkeypatch.setattr(s3_live, "public_access_block", read(block))
             assert drifts(s3.s3_public_access_live(live_view(platform))) == [
                 f"{BUCKET}: X: expected {flag} true, found {found} "
                 f"(get_public_access_block → PublicAccessBlockConfiguration.{flag})"
             ]
         missing = {k: v for k, v in ALL_BLOCKED.items() if k != flag}
-        monkeypatch.setattr(s3_live, "public_access_block", lambda live, block=missing: block)
+        monkeypatch.setattr(s3_live, "public_access_block", read(missing))
         assert drifts(s3.s3_public_access_live(live_view(platform))) == [
             f"{BUCKET}: X: expected {flag} true, found none "
             f"(get_public_access_block → PublicAccessBlockConfiguration.{flag})"
         ]
-    monkeypatch.setattr(s3_live, "public_access_block", lambda live: None)
+    monkeypatch.setattr(s3_live, "public_access_block", read(None))
     assert drifts(s3.s3_public_access_live(live_view(platform))) == [
         f"{BUCKET}: X: expected a public access block, found none "
         "(get_public_access_block → NoSuchPublicAccessBlockConfiguration)"
@@ -329,17 +344,65 @@ def test_the_live_public_access_block_each_flag(platform: Platform, monkeypatch:
 def test_the_live_encryption(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
     for algorithm in ("AES256", "aws:kms", "aws:kms:dsse"):
         rules = [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]
-        monkeypatch.setattr(s3_live, "encryption_rules", lambda live, rules=rules: rules)
+        monkeypatch.setattr(s3_live, "encryption_rules", read(rules))
         assert s3.s3_encryption_live(live_view(platform)) == []
     call = "get_bucket_encryption → Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm"
     for rules, found in [([{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "DES"}}], "DES"), ([{}], "none")]:
-        monkeypatch.setattr(s3_live, "encryption_rules", lambda live, rules=rules: rules)
+        monkeypatch.setattr(s3_live, "encryption_rules", read(rules))
         assert drifts(s3.s3_encryption_live(live_view(platform))) == [
             f"{BUCKET}: X: expected AES256 or aws:kms or aws:kms:dsse, found {found} ({call})"
         ]
     for nothing in (None, []):
-        monkeypatch.setattr(s3_live, "encryption_rules", lambda live, rules=nothing: rules)
+        monkeypatch.setattr(s3_live, "encryption_rules", read(nothing))
         assert drifts(s3.s3_encryption_live(live_view(platform))) == [
             f"{BUCKET}: X: expected default encryption, found none "
             "(get_bucket_encryption → ServerSideEncryptionConfigurationNotFoundError)"
         ]
+
+
+# -- two places configuring one setting, and a setting left empty ---------------------------------------
+
+
+def test_two_places_configuring_a_setting_are_named_with_the_setting(tmp_path: Path, platform: Platform) -> None:
+    block = public_access()
+    two_blocks = block + block.replace('"audit" {', '"again" {')
+    problems = judge(tmp_path / "a", platform, s3.s3_public_access, two_blocks)
+    assert problems == [
+        f"{WHERE}:11: X: the public access block of aws_s3_bucket.audit configured twice: "
+        f"aws_s3_bucket_public_access_block.audit at {WHERE}:4 and "
+        f"aws_s3_bucket_public_access_block.again at {WHERE}:11"
+    ]
+    inline_sse = HEAD.replace(
+        "}\n",
+        "  server_side_encryption_configuration {\n    rule {\n      apply_server_side_encryption_by_default {\n"
+        '        sse_algorithm = "AES256"\n      }\n    }\n  }\n}\n',
+    )
+    problems = judge(tmp_path / "b", platform, s3.s3_encryption, sse("AES256"), head=inline_sse)
+    assert problems == [
+        f"{WHERE}:11: X: the default encryption of aws_s3_bucket.audit configured twice: "
+        f"aws_s3_bucket.audit (server_side_encryption_configuration) at {WHERE}:3 and "
+        f"aws_s3_bucket_server_side_encryption_configuration.audit at {WHERE}:11"
+    ]
+    inline_versioning = HEAD.replace("}\n", "  versioning {\n    enabled = true\n  }\n}\n")
+    problems = judge(tmp_path / "c", platform, s3.s3_versioning, versioning("Enabled"), head=inline_versioning)
+    assert problems == [
+        f"{WHERE}:7: X: the versioning of aws_s3_bucket.audit configured twice: "
+        f"aws_s3_bucket.audit (versioning) at {WHERE}:3 and aws_s3_bucket_versioning.audit at {WHERE}:7"
+    ]
+
+
+def test_a_setting_written_without_its_value_fails_as_none(tmp_path: Path, platform: Platform) -> None:
+    no_algorithm = sse("AES256").replace('      sse_algorithm = "AES256"\n', "")
+    label = "aws_s3_bucket_server_side_encryption_configuration.audit"
+    wanted = "rule.apply_server_side_encryption_by_default with sse_algorithm AES256 or aws:kms or aws:kms:dsse"
+    assert judge(tmp_path / "a", platform, s3.s3_encryption, no_algorithm) == [
+        f"{WHERE}:4: X: {label}: expected {wanted}, found [None]"
+    ]
+    no_status = versioning("Enabled").replace('    status = "Enabled"\n', "")
+    assert judge(tmp_path / "b", platform, s3.s3_versioning, no_status) == [
+        f"{WHERE}:4: X: expected versioning Enabled on the bucket, found status None"
+    ]
+    inline_empty = HEAD.replace("}\n", "  versioning {\n  }\n}\n")
+    assert judge(tmp_path / "c", platform, s3.s3_versioning, "", head=inline_empty) == [
+        f"{WHERE}:3: X: expected versioning Enabled on the bucket, found status 'not enabled'"
+    ]
