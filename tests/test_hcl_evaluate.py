@@ -721,3 +721,56 @@ def test_directives_nested_three_deep_close_at_their_own_depth() -> None:
 
 def test_integers_beyond_a_float_s_precision_stay_exact() -> None:
     assert evaluate("locals {\n  x = 9007199254740993 + 0\n}\n")["x"] == 9007199254740993
+
+
+def test_a_heredoc_or_template_file_on_a_later_line_of_an_expression_is_named_at_its_own_line() -> None:
+    with pytest.raises(Unresolvable) as caught:
+        evaluate("locals {\n  x = [\n    1,\n    <<EOT\n${var.missing}\nEOT\n  ]\n}\n")
+    assert str(caught.value) == (
+        "cannot resolve var.missing at main.tf:4 (variable missing has no value for this environment)"
+    )
+    links = FakeLinks(files={"t.tpl": "${nope}"})
+    with pytest.raises(Unresolvable) as inner:
+        evaluate_with('locals {\n  x = [\n    templatefile("t.tpl", {}),\n  ]\n}\n', links)
+    assert str(inner.value) == (
+        'cannot resolve templatefile("t.tpl", {}) at main.tf:3 (in t.tpl: cannot resolve nope at main.tf:3 '
+        "(unknown name nope))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("[for r in [aws_x.y] : r.0]", [Ref("aws_x.y[0]")]),
+        ("[for r in [aws_x.y] : r.a.b]", [Ref("aws_x.y.a.b")]),  # every step after a reference is kept
+        ('"%{ if false }a%{ else }%{ endif }"', ""),
+        ('"a %{ if true ~}b%{ endif ~}"', "a b"),  # a strip marker at the very end strips nothing
+        ("var.m.a", 1),
+        ("local.l.a", 2),
+    ],
+)
+def test_steps_after_a_name_and_directives_at_the_edges(expression: str, expected) -> None:
+    source = f"locals {{\n  l = {{ a = 2 }}\n  x = {expression}\n}}\n"
+    assert evaluate(source, m={"a": 1})["x"] == expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("var.m.nope", "cannot resolve var.m.nope at main.tf:3 (no 'nope' in the value)"),
+        ("local.l.nope", "cannot resolve local.l.nope at main.tf:3 (no 'nope' in the value)"),
+        ("[for v in [{ a = 1 }] : v.nope]", "cannot resolve v.nope at main.tf:3 (no 'nope' in the value)"),
+        (
+            'replace("a", aws_x.y.id, "b")',
+            'cannot resolve replace("a", aws_x.y.id, "b") at main.tf:3 (depends on a value known only after apply)',
+        ),
+        (
+            '"%{ if true }a%{ else }b"',
+            'cannot resolve "%{ if true }a%{ else }b" at main.tf:3 (expected %{ endif } to close the directive)',
+        ),
+    ],
+)
+def test_a_missing_step_or_an_unclosed_else_is_named(expression: str, message: str) -> None:
+    with pytest.raises(Unresolvable) as caught:
+        evaluate(f"locals {{\n  l = {{ a = 2 }}\n  x = {expression}\n}}\n", m={"a": 1})
+    assert str(caught.value) == message

@@ -406,3 +406,34 @@ def test_a_setting_written_without_its_value_fails_as_none(tmp_path: Path, platf
     assert judge(tmp_path / "c", platform, s3.s3_versioning, "", head=inline_empty) == [
         f"{WHERE}:3: X: expected versioning Enabled on the bucket, found status 'not enabled'"
     ]
+
+
+def test_rules_are_each_judged_and_a_rule_without_status_is_not_enabled(tmp_path: Path, platform: Platform) -> None:
+    disabled_first = lifecycle('    status = "Disabled"\n').replace(
+        "  }\n}\n", f'  }}\n  rule {{\n    id = "second"\n{ENABLED}{GLACIER}  }}\n}}\n', 1
+    )
+    assert judge(tmp_path / "a", platform, s3.s3_glacier, disabled_first) == []  # the second rule is judged too
+    assert judge(tmp_path / "b", platform, s3.s3_glacier, lifecycle(GLACIER)) == [
+        MISSING + "no enabled GLACIER transition"
+    ]
+
+
+def test_a_transition_without_a_class_or_days(tmp_path: Path, platform: Platform) -> None:
+    classless = ENABLED + "    transition {\n      days = 30\n    }\n" + GLACIER
+    assert judge(tmp_path / "a", platform, s3.s3_glacier, lifecycle(classless)) == []
+    dayless = ENABLED + '    transition {\n      storage_class = "GLACIER"\n    }\n'
+    assert judge(tmp_path / "b", platform, s3.s3_glacier, lifecycle(dayless)) == [
+        MISSING + "GLACIER transitions at [None] days"
+    ]
+
+
+def test_an_inline_rule_and_a_lifecycle_resource_are_configured_twice(tmp_path: Path, platform: Platform) -> None:
+    inline = (
+        f'resource "aws_s3_bucket" "audit" {{\n  bucket = "{BUCKET}"\n  lifecycle_rule {{\n    enabled = true\n'
+        '    transition {\n      days = 365\n      storage_class = "GLACIER"\n    }\n  }\n}\n'
+    )
+    assert judge(tmp_path, platform, s3.s3_glacier, lifecycle(ENABLED + GLACIER), head=inline) == [
+        f"{WHERE}:3: X: the lifecycle configuration of aws_s3_bucket.audit configured twice: "
+        f"aws_s3_bucket_lifecycle_configuration.audit at {WHERE}:11 and "
+        f"aws_s3_bucket.audit (lifecycle_rule) at {WHERE}:3"
+    ]
