@@ -143,14 +143,17 @@ class _Directive:
 
 
 class _Walk:
-    def __init__(self, scope: Scope, attribute: Attribute) -> None:
+    def __init__(self, scope: Scope, attribute: Attribute, pinned: bool = False) -> None:
         self.scope = scope
         self.attribute = attribute
+        # A heredoc's or a template file's text is parsed again as one line: its nodes' lines are
+        # not the file's, so what fails inside it is reported at the heredoc (the templatefile call).
+        self.pinned = pinned
 
     def location(self, node: Tree | Token) -> Location:
         line = self.attribute.location.line
         meta = getattr(node, "meta", None)
-        if meta is not None and not getattr(meta, "empty", True):
+        if not self.pinned and meta is not None and not getattr(meta, "empty", True):
             line = meta.line
         return Location(self.attribute.location.file, line)
 
@@ -164,7 +167,7 @@ class _Walk:
         return [c for c in self.parts(node) if isinstance(c, Tree)]
 
     def within(self, **names: Any) -> _Walk:
-        return _Walk(self.scope.child(**names), self.attribute)
+        return _Walk(self.scope.child(**names), self.attribute, self.pinned)
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -298,13 +301,13 @@ class _Walk:
             lines = body.splitlines(keepends=True)
             indents = [len(ln) - len(ln.lstrip(" \t")) for ln in lines if ln.strip()]
             cut = min(indents, default=0)
-            body = "".join(ln[cut:] for ln in lines)
+            # A blank line keeps its newline: only the indent before it, up to the cut, goes.
+            body = "".join(ln[min(cut, len(ln) - len(ln.lstrip(" \t"))) :] for ln in lines)
         quoted = body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        tree = parses_to_tree(f'x = "{quoted}"\n')
-        expression = self.parts(tree.children[0].children[0])[-1]
-        return _Walk(self.scope, Attribute(self.attribute.name, expression, self.attribute.location, "")).value(
-            expression
-        )
+        source = f'x = "{quoted}"\n'
+        expression = self.parts(parses_to_tree(source).children[0].children[0])[-1]
+        inner = Attribute(self.attribute.name, expression, self.location(node), source)
+        return _Walk(self.scope, inner, pinned=True).value(expression)
 
     def _heredoc_template(self, node: Tree) -> Any:
         return self._heredoc(node, trim=False)
@@ -589,7 +592,7 @@ class _Walk:
         if not isinstance(names, dict):
             raise self.fail(node, "templatefile() takes a map of variables")
         try:
-            return _template(text, names, self.attribute)
+            return _template(text, names, self.attribute.name, self.location(node))
         except Unresolvable as error:
             raise self.fail(node, f"in {path}: {error}") from None
         except LarkError as error:
@@ -622,18 +625,16 @@ class _Walk:
             raise self.fail(node, "depends on a value known only after apply")
         try:
             return function(*arguments)
-        except (TypeError, ValueError, KeyError, IndexError, StopIteration) as error:
+        except (TypeError, ValueError, KeyError, IndexError, StopIteration, ZeroDivisionError) as error:
             raise self.fail(node, f"{name}(): {error}") from None
 
 
-def _template(text: str, names: dict[str, Any], attribute: Attribute) -> Any:
+def _template(text: str, names: dict[str, Any], name: str, at: Location) -> Any:
     """A template file's text evaluated with only `names` in scope, as `templatefile()` does."""
     quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
-    tree = parses_to_tree(f'x = "{quoted}"\n')
-    expression = [c for c in tree.children[0].children[0].children if isinstance(c, Tree)][-1]
-    return _Walk(Scope({}, {}, dict(names)), Attribute(attribute.name, expression, attribute.location, "")).value(
-        expression
-    )
+    source = f'x = "{quoted}"\n'
+    expression = [c for c in parses_to_tree(source).children[0].children[0].children if isinstance(c, Tree)][-1]
+    return _Walk(Scope({}, {}, dict(names)), Attribute(name, expression, at, source), pinned=True).value(expression)
 
 
 def dumps(value: Any) -> str:
