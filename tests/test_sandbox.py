@@ -92,8 +92,8 @@ def deploy_everything(target: Target, env: dict[str, str]) -> list[deploying.Rep
     first = bootstrap.apply_bootstrap(target, env)
     assert first.ok, _explain([first])
     outcomes = deploying.deploy(target, base_env=env)
-    assert [o.repo for o in outcomes] == target.platform.repo_names
     assert all(o.ok for o in outcomes), _explain(outcomes)
+    assert [o.repo for o in outcomes] == target.platform.repo_names
     return [first, *outcomes, served.verify(target)]
 
 
