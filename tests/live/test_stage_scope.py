@@ -31,6 +31,7 @@ def stage_problems(platform: Platform, monkeypatch: pytest.MonkeyPatch, repos: f
     stage = {"accessLogSettings": {"destinationArn": arn}, "methodSettings": {"*/*": throttling}, "deploymentId": "d1"}
     monkeypatch.setattr(criterion.apigateway_live, "stage", lambda _: stage)
     monkeypatch.setattr(criterion.apigateway_live, "served", lambda _: {"apiSummary": {}})
+    monkeypatch.setattr(LiveEnv, "partition", "aws")  # read from the caller's identity otherwise: no AWS here
     infra = platform.infrastructure.repo
     return [p.render("INF-APIGW-STAGE") for p in criterion.stage_live(LiveView(live, infra, None))]
 
