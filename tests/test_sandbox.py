@@ -144,18 +144,19 @@ def test_replacing_a_lambda_repos_deployment_moves_the_stage(sandbox: Sandbox) -
     name = target.platform.name(target.platform.infrastructure.rest_api.thing, ENV)
     (api,) = [a for a in apigateway.get_rest_apis()["items"] if a["name"] == name]
     before = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
-    result = deploying.run_terraform(
-        [
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            deploying.var_file(target),
-            "-replace=aws_api_gateway_deployment.this",
-        ],
-        target.terraform_dir(repo),
-        env,
-    )
+    with deploying.remote_state_at_the_emulator(target, repo, env):
+        result = deploying.run_terraform(
+            [
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                deploying.var_file(target),
+                "-replace=aws_api_gateway_deployment.this",
+            ],
+            target.terraform_dir(repo),
+            env,
+        )
     assert result.ok, result.output[-3000:]
     after = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
     deployments = {d["id"] for d in apigateway.get_deployments(restApiId=api["id"])["items"]}
@@ -314,7 +315,8 @@ def test_a_repository_edited_after_generation_fails_its_gate_and_the_drift_job(
         subprocess.run([*git, "commit", "--quiet", "-am", "a change pushed after generation"], check=True)
 
     clones = Target(target.endpoint_url, ENV, target.platform, fleet, tmp_path / "work", target.spec)
-    _, code, output = deploying.run_deploy_script(clones, infra, sandbox.env, plan_only=True)
+    env = deploying.terraform_environment(clones, sandbox.env)
+    _, code, output = deploying.run_deploy_script(clones, infra, env, plan_only=True)
     assert code != 0 and deploying.failed_step(output) == "static-gate", output[-3000:]
     assert "INF-DDB-PITR" in output and "deploy.sh: plan" not in output
 
