@@ -340,9 +340,11 @@ def conformance_live(pytestconfig: pytest.Config) -> LiveEvidence:
 
     platform = load_spec(pytestconfig)
     planned = pytestconfig.stash.get(PLANNED_KEY, [])
-    owners = owners_within(planned) if repositories(pytestconfig, platform).repo is not None else None
+    repo = repositories(pytestconfig, platform).repo
+    owners = owners_within(planned) if repo is not None else None
     endpoint_url = pytestconfig.getoption("--endpoint-url")
-    evidence = live_evidence(platform, endpoint_url=endpoint_url, owners=owners)
+    scope = frozenset({repo}) if repo is not None else None
+    evidence = live_evidence(platform, endpoint_url=endpoint_url, owners=owners, repos=scope)
     pytestconfig.stash[LIVE_KEY] = evidence
     return evidence
 

@@ -182,6 +182,7 @@ def live_evidence(
     *,
     retries: dict[str, Any] | None = None,
     owners: dict[str, str] | None = None,
+    repos: frozenset[str] | None = None,
 ) -> LiveEvidence:
     """The run's one reader of AWS, guarded by the catalogue's declared reads (the same for every run)."""
     return LiveEvidence(
@@ -190,6 +191,7 @@ def live_evidence(
         allowed=allowed_operations(platform),
         owners=OWNERS if owners is None else owners,
         retries=retries,
+        repos=repos,
     )
 
 

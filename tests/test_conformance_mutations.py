@@ -1192,7 +1192,7 @@ MUTATIONS: list[Mutation] = [
         "inf-validate-script-without-env",
         "INF-VALIDATE-SCRIPT",
         INFRA,
-        sub("scripts/validate_infrastructure.py", r'add_argument\("--env", ', 'add_argument("--stage", '),
+        sub("scripts/validate_infrastructure.py", r'^        "--env",$', '        "--stage",'),
         "validate_infrastructure.py: INF-VALIDATE-SCRIPT: expected the env to check as --env or --environment "
         "(argparse or click), found none",
     ),
@@ -1202,18 +1202,26 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub(
             "scripts/validate_infrastructure.py",
-            r"(add_argument\(\"--env\", required=True, choices=)sorted\(ENVIRONMENTS\)",
-            r'\1["dev", "sit"]',
+            r"^(        choices=)sorted\(ENVIRONMENTS\),$",
+            r'\1["dev", "sit"],',
         ),
         "validate_infrastructure.py:429: INF-VALIDATE-SCRIPT: --env: expected dev, sit, prod, "
         "found choices ['dev', 'sit']",
+    ),
+    Mutation(
+        "inf-validate-script-env-required",
+        "INF-VALIDATE-SCRIPT",
+        INFRA,
+        sub("scripts/validate_infrastructure.py", r'^        default="dev",$', "        required=True,"),
+        "validate_infrastructure.py:429: INF-VALIDATE-SCRIPT: --env default: expected dev or sit or prod, "
+        "found required=True (the requirement runs the script bare)",
     ),
     Mutation(
         "inf-validate-script-syntax-error",
         "INF-VALIDATE-SCRIPT",
         INFRA,
         append("scripts/validate_infrastructure.py", "\ndef broken(:\n    pass\n"),
-        "validate_infrastructure.py:460: INF-VALIDATE-SCRIPT: does not parse: invalid syntax",
+        "validate_infrastructure.py:465: INF-VALIDATE-SCRIPT: does not parse: invalid syntax",
     ),
     Mutation(
         "lambda-coverage-floor-70",

@@ -13,6 +13,7 @@ left running at the end.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -91,8 +92,8 @@ def deploy_everything(target: Target, env: dict[str, str]) -> list[deploying.Rep
     first = bootstrap.apply_bootstrap(target, env)
     assert first.ok, _explain([first])
     outcomes = deploying.deploy(target, base_env=env)
-    assert [o.repo for o in outcomes] == target.platform.repo_names
     assert all(o.ok for o in outcomes), _explain(outcomes)
+    assert [o.repo for o in outcomes] == target.platform.repo_names
     return [first, *outcomes, served.verify(target)]
 
 
@@ -123,7 +124,7 @@ def test_every_repository_deployed_through_its_own_deploy_script(sandbox: Sandbo
             assert [step.name for step in outcome.steps] == wanted, outcome.repo
         log = sandbox.target.log_path(infra, "deploy").read_text(encoding="utf-8")
         assert f"$ bash {deploying.DEPLOY_SCRIPT} {ENV}\n" in log
-        assert "deploy.sh: the static conformance gate is off (CONFORMANCE_GATE=off): skipped" in log
+        assert "CONFORMANCE_GATE=off" not in log  # both gates ran, as in a workflow
 
 
 def test_the_stage_serves_every_method_and_an_event_reaches_both_consumers(sandbox: Sandbox) -> None:
@@ -143,18 +144,19 @@ def test_replacing_a_lambda_repos_deployment_moves_the_stage(sandbox: Sandbox) -
     name = target.platform.name(target.platform.infrastructure.rest_api.thing, ENV)
     (api,) = [a for a in apigateway.get_rest_apis()["items"] if a["name"] == name]
     before = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
-    result = deploying.run_terraform(
-        [
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            deploying.var_file(target),
-            "-replace=aws_api_gateway_deployment.this",
-        ],
-        target.terraform_dir(repo),
-        env,
-    )
+    with deploying.remote_state_at_the_emulator(target, repo, env):
+        result = deploying.run_terraform(
+            [
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                deploying.var_file(target),
+                "-replace=aws_api_gateway_deployment.this",
+            ],
+            target.terraform_dir(repo),
+            env,
+        )
     assert result.ok, result.output[-3000:]
     after = apigateway.get_stage(restApiId=api["id"], stageName=ENV)["deploymentId"]
     deployments = {d["id"] for d in apigateway.get_deployments(restApiId=api["id"])["items"]}
@@ -284,6 +286,52 @@ def test_the_drift_jobs_command_exits_non_zero_naming_criterion_resource_expecte
     call = "describe_continuous_backups → PointInTimeRecoveryDescription.PointInTimeRecoveryStatus"
     assert f"| `INF-DDB-PITR` | {ENV} | `{table}` | ENABLED | DISABLED | `{call}` |" in summary, summary
     assert (reports / f"drift-{ENV}.xml").is_file() and (reports / f"drift-{ENV}.json").is_file()
+
+
+def test_a_repository_edited_after_generation_fails_its_gate_and_the_drift_job(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Checked-out repositories, two of them changed by a push after generation (PITR turned off, the
+    OIDC step removed from a deploy workflow): the infrastructure's own deploy script stops at its
+    static gate, before any plan, and drift.yml's check step (resolved through tox.ini) fails naming both."""
+    target = sandbox.target
+    fleet = tmp_path / "fleet"
+    for repo in target.platform.repo_names:
+        subprocess.run(["git", "clone", "--quiet", str(target.repo_dir(repo)), str(fleet / repo)], check=True)
+    infra = target.platform.infrastructure.repo
+    lambda_repo = target.platform.lambda_repo(target.platform.lambdas.functions[0])
+    table = fleet / infra / "terraform" / "dynamodb.tf"
+    text = table.read_text(encoding="utf-8")
+    pitr = "point_in_time_recovery {\n    enabled = "
+    pitr_off = text.replace(pitr + "true", pitr + "false")
+    assert pitr_off != text
+    table.write_text(pitr_off, encoding="utf-8")
+    workflow = fleet / lambda_repo / ".github" / "workflows" / f"deploy-{ENV}.yml"
+    text = workflow.read_text(encoding="utf-8")
+    start, end = text.index("      - name: Configure AWS credentials (OIDC)"), text.index("      - name: Deploy")
+    workflow.write_text(text[:start] + text[end:], encoding="utf-8")
+    for repo in (infra, lambda_repo):
+        git = ["git", "-C", str(fleet / repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        subprocess.run([*git, "commit", "--quiet", "-am", "a change pushed after generation"], check=True)
+
+    clones = Target(target.endpoint_url, ENV, target.platform, fleet, tmp_path / "work", target.spec)
+    env = deploying.terraform_environment(clones, sandbox.env)
+    _, code, output = deploying.run_deploy_script(clones, infra, env, plan_only=True)
+    assert code != 0 and deploying.failed_step(output) == "static-gate", output[-3000:]
+    assert "INF-DDB-PITR" in output and "deploy.sh: plan" not in output
+
+    reports = tmp_path / "reports"
+    credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = {**os.environ, **sandbox.env, **credentials, "AWS_ENDPOINT_URL": target.endpoint_url}
+    result = subprocess.run(
+        suite_command(ENV, fleet, reports), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    report = json.loads((reports / f"drift-{ENV}.json").read_text(encoding="utf-8"))
+    failed = {(r["criterion"], r["repo"]): r["message"] for r in report["results"] if r["outcome"] == "failed"}
+    assert f"{infra}/terraform/dynamodb.tf:" in failed[("INF-DDB-PITR", infra)]
+    assert f"{lambda_repo}/.github/workflows/deploy-{ENV}.yml" in failed[("WF-OIDC", lambda_repo)]
+    assert {repo for _, repo in failed} == {infra, lambda_repo}, sorted(failed)
 
 
 def test_restored_drifts_leave_a_passing_deployment(sandbox: Sandbox) -> None:

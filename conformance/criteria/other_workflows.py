@@ -25,6 +25,9 @@ SUFFIXES = (".yml", ".yaml")
 
 def only_deploy_workflows_deploy(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     deploy_files = {workflow_path(env) for env in view.platform.environments}
+    refused = evidence.refusal(view.name, WORKFLOWS)  # the repository or its workflows folder
+    if refused is not None:  # nothing listed is not "no other workflow": it cannot be told
+        return [Problem(refused.where, f"cannot be read: {refused.reason}")]
     problems: list[Problem] = []
     for relative in sorted(evidence.list(view.name, WORKFLOWS, SUFFIXES)):
         if relative in deploy_files:

@@ -58,8 +58,12 @@ class LiveEvidence:
         allowed: frozenset[str],
         owners: Mapping[str, str],
         retries: dict[str, Any] | None = None,
+        repos: frozenset[str] | None = None,
     ) -> None:
         self.platform = platform
+        # The repositories the run checks (None: the whole fleet). A fact that holds only once other
+        # repositories deployed (the stage serving every Lambda's method) is judged for these only.
+        self.repos = repos
         # Both come from the catalogue, through the runner (conformance.runner.live_evidence):
         # the guard's allow-list, the live checks' declared reads (conformance.live.permissions),
         # and which criterion owns each kind of resource (it reports the resource missing).
@@ -171,6 +175,10 @@ class LiveEvidence:
     def owner(self, kind: str) -> str | None:
         """The ID of the criterion that reports a missing resource of this kind."""
         return self.owners.get(kind)
+
+    def covers(self, repo: str) -> bool:
+        """Whether `repo` is among the repositories this run checks."""
+        return self.repos is None or repo in self.repos
 
     @property
     def total_calls(self) -> int:

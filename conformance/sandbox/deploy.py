@@ -166,6 +166,22 @@ def step_timings(output: str) -> list[Step]:
     return [Step(name, float(seconds)) for name, seconds in STEP_DONE.findall(output)]
 
 
+@contextmanager
+def remote_state_at_the_emulator(target: Target, repo: str, env: Mapping[str, str]) -> Iterator[None]:
+    """While Terraform runs in `repo`: its `terraform_remote_state` reads the emulator's bucket (an
+    override file, overrides.py). Removed afterwards: the override is the sandbox's, for Terraform only,
+    and the suite judges the repository as committed."""
+    terraform_dir = target.terraform_dir(repo)
+    overrides = write_remote_state_override(terraform_dir, target.endpoint_url)
+    try:
+        if overrides is not None:
+            run_terraform(["fmt", overrides.name], terraform_dir, env)
+        yield
+    finally:
+        if overrides is not None:
+            overrides.unlink(missing_ok=True)
+
+
 def run_deploy_script(
     target: Target, repo: str, env: Mapping[str, str], plan_only: bool = False
 ) -> tuple[RepoOutcome, int, str]:
@@ -175,19 +191,11 @@ def run_deploy_script(
     if not (repo_dir / DEPLOY_SCRIPT).is_file():
         _fail(outcome, f"{repo}: no {DEPLOY_SCRIPT} in {repo_dir}", "")
         return outcome, 1, ""
-    terraform_dir = target.terraform_dir(repo)
-    overrides = write_remote_state_override(terraform_dir, target.endpoint_url)
     command = ["bash", DEPLOY_SCRIPT, target.env, *(["--plan-only"] if plan_only else [])]
     started = time.perf_counter()
-    try:
-        if overrides is not None:
-            run_terraform(["fmt", overrides.name], terraform_dir, env)
+    with remote_state_at_the_emulator(target, repo, env):
         environment = script_environment(env, target, plan_only)
         code, output = CHILDREN.run(command, repo_dir, environment, TERRAFORM_TIMEOUT_SECONDS)
-    finally:
-        # The override is the sandbox's, for Terraform only: the suite judges the repository as committed.
-        if overrides is not None:
-            overrides.unlink(missing_ok=True)
     outcome.steps = step_timings(output) or [Step("deploy.sh", time.perf_counter() - started)]
     log = target.log_path(repo, "plan" if plan_only else "deploy")
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -148,7 +148,8 @@ def live_method_settings(stage: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def stage_live(view: LiveView) -> list[Problem]:
-    """The env's stage exists, serves every API Lambda's method (its deployment was made after the method),
+    """The env's stage exists, serves every API Lambda's method the run covers (its deployment was made after
+    the method: a per-repository run of the infrastructure, before the Lambdas deploy, covers none),
     logs to the spec's log group and throttles every API Lambda's method as the spec says (`*/*` or the
     method's own settings, which AWS applies instead)."""
     names, live = view.names, view.live
@@ -163,6 +164,8 @@ def stage_live(view: LiveView) -> list[Problem]:
     deployment = apigateway_live.served(live)
     summary = deployment.get("apiSummary") or {}
     for function in view.platform.lambdas.functions:
+        if not live.evidence.covers(view.platform.lambda_repo(function)):
+            continue  # a per-repository run of the infrastructure: that Lambda deploys its method later
         if function.kind is Kind.API and (function.http_method or "") not in summary.get(function.path or "", {}):
             what = f"{function.http_method} {function.path} served (a deployment made after the method)"
             found = f"the stage's deployment {stage.get('deploymentId')} without it"
