@@ -3,20 +3,86 @@
 A repository is compared with what its recorded commit renders and updated to what a newer one
 renders, so both renders come from the kit's history, never from a working copy that may hold
 uncommitted changes. Clones and trees live in a scratch folder the caller owns.
+
+Every git command runs with the repository's command-running configuration off (`git_command`): a
+repository's `.git/config` may name programs (an fsmonitor, hooks, filters, a pager, a signing
+program) that git would otherwise run for us. Only the kit's own URLs are ever cloned (`kit_sources`).
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import re
 import subprocess
 from pathlib import Path
+
+from conformance.evidence.files import LocalFiles
+from conformance.generate.behind import kit_urls
+from conformance.generate.git_repo import origin_url
+from conformance.generate.record import RECORD, Record, RecordError, read_record, require_kit
 
 
 class FleetError(RuntimeError):
     """A kit or repository the fleet commands cannot work with; one line naming it."""
 
 
+# Set whatever a repository's config says: no fsmonitor, no hooks, no signing program.
+FIXED_CONFIG = (
+    "core.fsmonitor=false",
+    "core.hooksPath=/dev/null",
+    "commit.gpgSign=false",
+    "tag.gpgSign=false",
+    "core.sshCommand=",
+    "core.pager=cat",
+)
+# Config keys that name a program git may run: each one the repository has is set empty (none).
+RUNS_A_PROGRAM = re.compile(
+    r"(core\.(fsmonitor|hookspath|sshcommand|pager|editor|askpass|gitproxy|alternaterefscommand)"
+    r"|filter\..+\.(clean|smudge|process|required)|diff\.external|diff\..+\.(textconv|command)"
+    r"|merge\..+\.driver|gpg\.(.+\.)?program|credential\.(.+\.)?helper|sequence\.editor|alias\..+"
+    r"|uploadpack\.packobjectshook|protocol\..+|remote\..+\.(uploadpack|receivepack|vcs)|url\..+)",
+    re.IGNORECASE,
+)
+FIXED_OPTIONS = tuple(a for value in FIXED_CONFIG for a in ("-c", value))
+GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+
+
+def git_env(**extra: str) -> dict[str, str]:
+    """This environment for git: no system config, never a prompt; the user's own (global) config stays."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_CONFIG_", "GIT_DIR", "GIT_WORK_TREE"))}
+    return {**kept, **GIT_ENV, **extra}
+
+
+@functools.cache
+def _disarm(folder: str) -> tuple[str, ...]:
+    """`-c` options that switch off every program the config seen in `folder` could make git run."""
+    listed = subprocess.run(
+        ["git", *FIXED_OPTIONS, "config", "--list", "--name-only", "-z"],
+        cwd=folder,
+        capture_output=True,
+        check=False,
+        env=git_env(),
+    )
+    fixed = {value.split("=", 1)[0].lower() for value in FIXED_CONFIG}
+    named = {k for k in listed.stdout.decode(errors="replace").split("\0") if RUNS_A_PROGRAM.fullmatch(k)}
+    blank = [
+        ("-c", f"{key}={'false' if key.lower().endswith(('.required', '.fsmonitor')) else ''}")
+        for key in sorted(named)
+        if key.lower() not in fixed
+    ]
+    return (*FIXED_OPTIONS, *(a for pair in blank for a in pair))
+
+
+def git_command(folder: Path, *args: str) -> list[str]:
+    """`git ARGS` for `folder` with every program its configuration names switched off."""
+    return ["git", *_disarm(str(folder)), *args]
+
+
 def git(folder: Path, *args: str, check: bool = True) -> str:
-    result = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        git_command(folder, *args), cwd=folder, capture_output=True, text=True, check=False, env=git_env()
+    )
     if check and result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
         raise FleetError(f"git {' '.join(args)} failed in {folder}: {last}")
@@ -31,10 +97,11 @@ class Kit:
         self.scratch = scratch
         self.clone = scratch / f"kit-{len(list(scratch.glob('kit-*')))}"
         result = subprocess.run(
-            ["git", "clone", "--quiet", "--no-checkout", url, str(self.clone)],
+            ["git", *FIXED_OPTIONS, "clone", "--quiet", "--no-checkout", "--", url, str(self.clone)],
             capture_output=True,
             text=True,
             check=False,
+            env=git_env(),
         )
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
@@ -74,13 +141,39 @@ class Kit:
         return self._trees[commit]
 
 
+def kit_sources(source: str | None) -> tuple[str, ...]:
+    """The URLs and folders a record's `template` may name: the kit running this, and `--kit` (and its origin)."""
+    given: tuple[str, ...] = ()
+    if source:
+        folder = Path(source).expanduser()
+        given = (source, origin_url(folder.resolve())) if folder.is_dir() else (source,)
+    return (*kit_urls(), *given)
+
+
 class Kits:
     """The kits of a fleet, one clone per URL; `source` (a folder or URL) replaces every recorded URL."""
 
     def __init__(self, scratch: Path, source: str | None = None) -> None:
         self.scratch = scratch
         self.source = source
+        self.sources = kit_sources(source)
         self._kits: dict[str, Kit] = {}
+
+    def record(self, repos_root: Path, repo: Path) -> Record:
+        """`repo`'s record, once git may run in it and its `.cruft.json` names the kit and one of its templates.
+
+        The repository and its `.git` must stay inside `repos_root` (REPO-GIT's rule); the record is
+        read as the suite reads a file (regular, inside the root, bounded).
+        """
+        files = LocalFiles(repos_root)
+        if refused := files.git_refusal(repo.name):
+            raise FleetError(f"{repo / '.git'}: expected a git repository inside {repos_root}, found {refused}")
+        text = files.read(f"{repo.name}/{RECORD}")
+        if text is not None and not isinstance(text, str):
+            raise RecordError(f"{repo / RECORD}: {text.reason}")
+        record = read_record(repo, text)
+        require_kit(record, self.sources)
+        return record
 
     def get(self, url: str) -> Kit:
         where = self.source or url
