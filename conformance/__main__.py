@@ -68,16 +68,20 @@ def drift_targets(args: argparse.Namespace) -> int:
 
 def drift_alert(args: argparse.Namespace) -> int:
     """Decide one env's alert: `name=value` lines for $GITHUB_OUTPUT; the issue body to --body."""
-    import json
     from pathlib import Path
 
     from conformance.ci.drift_alert import LABEL, TITLE, issue_action, verdict
+    from conformance.safe_json import loads
 
     found = verdict(args.env, Path(args.report), args.run_url)
     Path(args.body).write_text(found.body, encoding="utf-8")
     lines = [f"alert={'true' if found.alert else 'false'}", f"headline={found.headline}"]
     if found.alert and args.open_issues:
-        open_issues = json.loads(Path(args.open_issues).read_text(encoding="utf-8") or "[]")
+        try:
+            open_issues = loads(Path(args.open_issues).read_text(encoding="utf-8") or "[]")
+        except (OSError, ValueError) as error:
+            print(f"error: {args.open_issues}: {error}", file=sys.stderr)
+            return 2
         action, number = issue_action(args.env, open_issues)
         lines += [f"action={action}", f"issue={number or ''}"]
     lines += [f"label={LABEL.format(env=args.env)}", f"title={TITLE.format(env=args.env)}"]
@@ -87,11 +91,12 @@ def drift_alert(args: argparse.Namespace) -> int:
 
 def sarif(args: argparse.Namespace) -> int:
     """Turn a `--conformance-json` report into SARIF 2.1.0 for code scanning."""
-    from conformance.sarif import read_report, write_sarif
+    from conformance.report import ReportError, read_report
+    from conformance.sarif import write_sarif
 
     try:
         results = read_report(Path(args.report))
-    except ValueError as error:
+    except ReportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     write_sarif(Path(args.output), results)
