@@ -134,17 +134,18 @@ def test_git_runs_none_of_the_programs_a_repositorys_config_names(kit_fleet, tmp
         ("core.hooksPath", str(hooks)),
         ("filter.evil.clean", f"touch {markers}/filter; cat"),
         ("filter.evil.required", "true"),
+        ("filter.x=y.clean", f"touch {markers}/filter-eq; cat"),  # a key `-c` would split at its first `=`
         ("diff.external", f"touch {markers}/diff-external"),
         ("gpg.program", f"{markers}/no-such-gpg"),
         ("commit.gpgSign", "true"),
     ):
         git(repo, "config", key, value)
     (repo / ".git" / "info").mkdir(exist_ok=True)
-    (repo / ".git" / "info" / "attributes").write_text("* filter=evil\n", encoding="utf-8")
+    (repo / ".git" / "info" / "attributes").write_text("* filter=evil\n*.md filter=x=y\n", encoding="utf-8")
     os.utime(repo / "README.md", (1, 1))  # a changed stat: git status re-reads it through the filter
     # The config is live: plain git runs it.
     subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, check=False)
-    assert {p.name for p in markers.iterdir()} >= {"fsmonitor", "filter"}
+    assert {p.name for p in markers.iterdir()} >= {"fsmonitor", "filter", "filter-eq"}
     for marker in markers.iterdir():
         marker.unlink()
     os.utime(repo / "README.md", (2, 2))

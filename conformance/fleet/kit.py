@@ -4,7 +4,7 @@ A repository is compared with what its recorded commit renders and updated to wh
 renders, so both renders come from the kit's history, never from a working copy that may hold
 uncommitted changes. Clones and trees live in a scratch folder the caller owns.
 
-Every git command runs with the repository's command-running configuration off (`git_command`): a
+Every git command runs with the configuration's command-running settings off (`git_env`): a
 repository's `.git/config` may name programs (an fsmonitor, hooks, filters, a pager, a signing
 program) that git would otherwise run for us. Only the kit's own URLs are ever cloned (`kit_sources`).
 """
@@ -29,59 +29,70 @@ class FleetError(RuntimeError):
 
 # Set whatever a repository's config says: no fsmonitor, no hooks, no signing program.
 FIXED_CONFIG = (
-    "core.fsmonitor=false",
-    "core.hooksPath=/dev/null",
-    "commit.gpgSign=false",
-    "tag.gpgSign=false",
-    "core.sshCommand=",
-    "core.pager=cat",
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", "/dev/null"),
+    ("commit.gpgSign", "false"),
+    ("tag.gpgSign", "false"),
+    ("core.sshCommand", ""),
+    ("core.pager", "cat"),
 )
-# Config keys that name a program git may run: each one the repository has is set empty (none).
+# Config keys that name a program git may run: each one the configuration has is set empty (none).
 RUNS_A_PROGRAM = re.compile(
-    r"(core\.(fsmonitor|hookspath|sshcommand|pager|editor|askpass|gitproxy|alternaterefscommand)"
+    r"core\.(fsmonitor|hookspath|sshcommand|pager|editor|askpass|gitproxy|alternaterefscommand)"
     r"|filter\..+\.(clean|smudge|process|required)|diff\.external|diff\..+\.(textconv|command)"
-    r"|merge\..+\.driver|gpg\.(.+\.)?program|credential\.(.+\.)?helper|sequence\.editor|alias\..+"
-    r"|uploadpack\.packobjectshook|protocol\..+|remote\..+\.(uploadpack|receivepack|vcs)|url\..+)",
+    r"|merge\..+\.driver|gpg\.(.+\.)?program|credential\.(.+\.)?helper|sequence\.editor",
     re.IGNORECASE,
 )
-FIXED_OPTIONS = tuple(a for value in FIXED_CONFIG for a in ("-c", value))
+FIXED_OPTIONS = tuple(a for key, value in FIXED_CONFIG for a in ("-c", f"{key}={value}"))
 GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 
 
-def git_env(**extra: str) -> dict[str, str]:
-    """This environment for git: no system config, never a prompt; the user's own (global) config stays."""
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_CONFIG_", "GIT_DIR", "GIT_WORK_TREE"))}
-    return {**kept, **GIT_ENV, **extra}
+def _clean_environment() -> dict[str, str]:
+    """This environment without git's own variables (a GIT_DIR or config of the caller's would redirect us)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("GIT_CONFIG", "GIT_DIR", "GIT_WORK_TREE"))}
 
 
 @functools.cache
-def _disarm(folder: str) -> tuple[str, ...]:
-    """`-c` options that switch off every program the config seen in `folder` could make git run."""
+def _disarm(folder: str) -> tuple[tuple[str, str], ...]:
+    """Config entries that switch off every program the configuration seen in `folder` could make git run.
+
+    Given to git as GIT_CONFIG_KEY_n/GIT_CONFIG_VALUE_n (like `-c`, but a key is never split at an `=`).
+    """
     listed = subprocess.run(
         ["git", *FIXED_OPTIONS, "config", "--list", "--name-only", "-z"],
         cwd=folder,
         capture_output=True,
         check=False,
-        env=git_env(),
+        env={**_clean_environment(), **GIT_ENV},
     )
-    fixed = {value.split("=", 1)[0].lower() for value in FIXED_CONFIG}
+    fixed = {key.lower() for key, _ in FIXED_CONFIG}
     named = {k for k in listed.stdout.decode(errors="replace").split("\0") if RUNS_A_PROGRAM.fullmatch(k)}
     blank = [
-        ("-c", f"{key}={'false' if key.lower().endswith(('.required', '.fsmonitor')) else ''}")
+        (key, "false" if key.lower().endswith((".required", ".fsmonitor")) else "")
         for key in sorted(named)
         if key.lower() not in fixed
     ]
-    return (*FIXED_OPTIONS, *(a for pair in blank for a in pair))
+    return (*FIXED_CONFIG, *blank)
 
 
-def git_command(folder: Path, *args: str) -> list[str]:
-    """`git ARGS` for `folder` with every program its configuration names switched off."""
-    return ["git", *_disarm(str(folder)), *args]
+def git_env(folder: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment git runs in: no system config, never a prompt, every program the configuration
+    seen in `folder` names switched off; the user's own (global) config stays (their identity)."""
+    entries = _disarm(str(folder)) if folder is not None else FIXED_CONFIG
+    config = {"GIT_CONFIG_COUNT": str(len(entries))}
+    for number, (key, value) in enumerate(entries):
+        config |= {f"GIT_CONFIG_KEY_{number}": key, f"GIT_CONFIG_VALUE_{number}": value}
+    return {**_clean_environment(), **GIT_ENV, **config, **extra}
+
+
+def git_command(*args: str) -> list[str]:
+    """`git ARGS` with the fixed settings on its command line too (they win over any config file)."""
+    return ["git", *FIXED_OPTIONS, *args]
 
 
 def git(folder: Path, *args: str, check: bool = True) -> str:
     result = subprocess.run(
-        git_command(folder, *args), cwd=folder, capture_output=True, text=True, check=False, env=git_env()
+        git_command(*args), cwd=folder, capture_output=True, text=True, check=False, env=git_env(folder)
     )
     if check and result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no reason given"])[-1]

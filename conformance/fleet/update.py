@@ -47,10 +47,10 @@ class FleetUpdate:
 def _commit_on_branch(repo: Path, branch: str, changes: list[Merged], rendered: Path, message: str) -> str:
     """Commit `changes` on top of HEAD as `branch`, through a temporary index; HEAD and the tree stay put."""
     with tempfile.TemporaryDirectory(prefix="kit-update-") as scratch:
-        env = git_env(GIT_INDEX_FILE=str(Path(scratch) / "index"))
+        env = git_env(repo, GIT_INDEX_FILE=str(Path(scratch) / "index"))
 
         def run(*args: str, data: bytes | None = None) -> str:
-            command = git_command(repo, *args)
+            command = git_command(*args)
             result = subprocess.run(command, cwd=repo, env=env, input=data, capture_output=True, check=False)
             if result.returncode != 0:
                 raise FleetError(f"git {args[0]} failed in {repo}: {result.stderr.decode(errors='replace').strip()}")
