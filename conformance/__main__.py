@@ -90,16 +90,28 @@ def drift_alert(args: argparse.Namespace) -> int:
 
 
 def sarif(args: argparse.Namespace) -> int:
-    """Turn a `--conformance-json` report into SARIF 2.1.0 for code scanning."""
-    from conformance.report import ReportError, read_report
+    """Turn a `--conformance-json` report into SARIF 2.1.0 for code scanning.
+
+    A report of an incomplete run still becomes SARIF (the failures found so far, its invocation marked
+    unsuccessful, as the plugin writes it), and the command then fails in one line: it is no verdict.
+    """
+    from conformance.report import ReportError, load_report
     from conformance.sarif import write_sarif
 
     try:
-        results = read_report(Path(args.report))
+        report = load_report(Path(args.report))
     except ReportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    write_sarif(Path(args.output), results)
+    write_sarif(Path(args.output), report.results, incomplete=report.incomplete)
+    if report.incomplete is not None:
+        found = f"an incomplete run ({report.incomplete})"
+        print(
+            f"error: {args.report}: expected the report of a complete run, found {found}; "
+            f"{args.output} holds what it found, marked incomplete",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

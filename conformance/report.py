@@ -13,8 +13,9 @@ a traceback and its report lost.
 
 A report is a verdict only when the run was: a run interrupted (Ctrl-C, a cancelled CI job), stopped
 early (`-x`, `--maxfail`) or with collection errors writes `"complete": false` and the reason, and its
-Markdown says INCOMPLETE on its first line. Whatever reads a report back (`drift-alert`, `sarif`)
-takes it through `read_report`, which refuses an incomplete, empty or malformed one in one line.
+Markdown says INCOMPLETE on its first line. Whatever reads a report back takes it through
+`load_report` (a malformed or empty one: one line): `drift-alert` through `read_report`, which
+refuses an incomplete one too; `sarif` keeps an incomplete run's failures, marked so, and fails.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import re
 import stat
 import tempfile
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -159,9 +161,17 @@ def _check_result(where: str, number: int, result: object) -> None:
         raise ReportError(f"{where}: results[{number}].drift: expected a list of objects, found {_short(drift)}")
 
 
-def read_report(path: Path, env: str | None = None) -> list[dict[str, Any]]:
-    """The results of a complete `--conformance-json` report (with a result of `env`, when given), or
-    ReportError saying in one line why the report is no verdict. Read as a regular file, bounded."""
+@dataclass(frozen=True)
+class Report:
+    """A report read back: its results, and why the run is no verdict (None: it is one)."""
+
+    results: list[dict[str, Any]]
+    incomplete: str | None
+
+
+def load_report(path: Path) -> Report:
+    """A `--conformance-json` report whose every result is well formed, complete or not, or ReportError
+    saying in one line what is wrong. Read as a regular file (never a FIFO), bounded in size and depth."""
     where = str(path)
     found = read_regular(os.path.realpath(path), MAX_REPORT_BYTES)
     if not isinstance(found, str):
@@ -173,18 +183,28 @@ def read_report(path: Path, env: str | None = None) -> list[dict[str, Any]]:
     results = document.get("results") if isinstance(document, dict) else None
     if not isinstance(results, list):
         raise ReportError(f"{where}: expected the suite's JSON report with a results list, found none")
-    if document.get("complete") is not True:
-        why = document.get("incomplete")
-        found_text = f"an incomplete run ({one_line(why)})" if isinstance(why, str) else 'no "complete": true'
-        raise ReportError(f"{where}: expected the report of a complete run, found {found_text}")
     for number, result in enumerate(results):
         _check_result(where, number, result)
-    if not results:
+    incomplete = None
+    if document.get("complete") is not True:
+        why = document.get("incomplete")
+        incomplete = one_line(why) if isinstance(why, str) else 'it has no "complete": true'
+    elif not results:
         raise ReportError(f"{where}: expected at least one result, found none")
-    if env is not None and not any(r.get("env") == env for r in results):
-        envs = ", ".join(sorted({str(r.get("env")) for r in results}))
-        raise ReportError(f"{where}: expected results for env {env}, found only {envs}")
-    return results
+    return Report(results, incomplete)
+
+
+def read_report(path: Path, env: str | None = None) -> list[dict[str, Any]]:
+    """The results of a complete report (with a result of `env`, when given), or ReportError saying in
+    one line why the report is no verdict (`load_report`, an incomplete run, no result of `env`)."""
+    report = load_report(path)
+    if report.incomplete is not None:
+        found = f"an incomplete run ({report.incomplete})"
+        raise ReportError(f"{path}: expected the report of a complete run, found {found}")
+    if env is not None and not any(r.get("env") == env for r in report.results):
+        envs = ", ".join(sorted({str(r.get("env")) for r in report.results}))
+        raise ReportError(f"{path}: expected results for env {env}, found only {envs}")
+    return report.results
 
 
 # -- Markdown, escaped ---------------------------------------------------------------------------

@@ -109,12 +109,14 @@ def test_a_run_that_did_not_finish_writes_an_incomplete_report_that_nothing_read
         f"dev: cannot tell, the drift check produced no readable report ({tmp_path / 'r.json'}: expected the "
         f"report of a complete run, found an incomplete run ({reason}))",
     )
+    # sarif keeps what the run found, marked incomplete as the plugin marks it, and fails in one line.
     code, error = sarif_error(tmp_path / "r.json", tmp_path, capsys)
     assert (code, error) == (
-        2,
-        f"error: {tmp_path / 'r.json'}: expected the report of a complete run, found an incomplete run ({reason})",
+        1,
+        f"error: {tmp_path / 'r.json'}: expected the report of a complete run, found an incomplete run ({reason}); "
+        f"{tmp_path / 'out.sarif'} holds what it found, marked incomplete",
     )
-    assert not (tmp_path / "out.sarif").exists()
+    assert (tmp_path / "out.sarif").read_text(encoding="utf-8") == (tmp_path / "r.sarif").read_text(encoding="utf-8")
 
 
 def good_result(**changes: object) -> dict:
@@ -159,7 +161,7 @@ HOSTILE_REPORTS = {
     "drift not a list": (document(good_result(drift="x")), "results[0].drift: expected a list of objects, found 'x'"),
     "no complete": (
         json.dumps({"summary": {}, "results": [good_result()]}),
-        'expected the report of a complete run, found no "complete": true',
+        'expected the report of a complete run, found an incomplete run (it has no "complete": true)',
     ),
     "deep": ("[" * 100_000, "expected JSON, found arrays or objects nested too deeply"),
     "not JSON": ("{", "expected JSON, found Expecting property name enclosed in double quotes"),
@@ -177,6 +179,11 @@ def test_a_report_that_is_no_verdict_alerts_and_is_refused_by_sarif(case: str, t
     code, error = sarif_error(tmp_path / "r.json", tmp_path, capsys)
     if case == "another env only":  # SARIF is of every env: only the drift alert asks for one
         assert code == 0
+        return
+    if case == "no complete":  # SARIF of what it holds, marked incomplete; the command fails
+        assert code == 1 and error.startswith(f"error: {tmp_path / 'r.json'}: {expected}; ")
+        (invocation,) = json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))["runs"][0]["invocations"]
+        assert invocation["executionSuccessful"] is False
         return
     assert code == 2 and error.startswith(f"error: {tmp_path / 'r.json'}: {expected}") and "\n" not in error
     assert not (tmp_path / "out.sarif").exists()
