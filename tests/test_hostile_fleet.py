@@ -234,3 +234,27 @@ def test_fleet_template_current_applies_the_same_rule(kit_fleet, tmp_path: Path)
     )
     (problem,) = behind_problems(repo, a, kit, "[" * 50_000)
     assert problem.render("X") == f"{REPO}/.cruft.json:1: X: expected JSON, found arrays or objects nested too deeply"
+
+
+def test_repository_files_are_compared_without_following_a_link_or_opening_a_fifo(kit_fleet, tmp_path: Path) -> None:
+    """A template file replaced by a link to a FIFO outside, or by a FIFO (reading either would block for
+    ever), or by a link to its own bytes outside: each is a local change, and nothing outside is opened."""
+    root = tmp_path / "repos"
+    repo = copy_repo(kit_fleet, root, "special")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "secret-fifo")
+    (repo / "README.md").unlink()
+    (repo / "README.md").symlink_to(outside / "secret-fifo")
+    (repo / ".gitignore").unlink()
+    os.mkfifo(repo / ".gitignore")
+    shutil.move(repo / "pyproject.toml", outside / "pyproject.toml")  # the same bytes, outside: not read
+    (repo / "pyproject.toml").symlink_to(outside / "pyproject.toml")
+    copy_repo(kit_fleet, root, "clean")
+    result = fleet("status", "--repos-root", str(root), "--kit", str(kit_fleet["origin"]), "--to", kit_fleet["a"])
+    lines = lines_of(result)
+    assert (
+        lines["special"]
+        == f"up to date ({kit_fleet['a'][:12]}); locally changed: .gitignore, README.md, pyproject.toml"
+    )
+    assert lines["clean"] == f"up to date ({kit_fleet['a'][:12]})"
