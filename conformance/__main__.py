@@ -32,13 +32,15 @@ def list_criteria(args: argparse.Namespace) -> int:
 
     With --where: where each criterion is checked, its static and its live check as `module:function`.
     """
-    from conformance.catalogue import ALL_CRITERIA, where
+    from conformance.catalogue import ALL_CRITERIA, PER_REPO_LIVE, where
 
+    per_repo = {c.id: c for c in PER_REPO_LIVE}  # a live half only `--repo` runs plan
     if args.where:
         print("| ID | static check | live check |")
         print("|---|---|---|")
         for c in ALL_CRITERIA:
-            print(f"| {c.id} | {where(c, 'static')} | {where(c, 'live')} |")
+            live = where(c, "live") or (f"{where(per_repo[c.id], 'live')} (--repo runs)" if c.id in per_repo else "")
+            print(f"| {c.id} | {where(c, 'static')} | {live} |")
         return 0
     platform = load_platform(args.platform)
     functions = [None, *platform.lambdas.functions]
@@ -48,6 +50,10 @@ def list_criteria(args: argparse.Namespace) -> int:
         scope = c.scope.value + (", per env" if c.per_env else "")
         files = ", ".join(c.files) if c.static else ""
         live = sorted({str(r) for f in functions for r in c.live_reads(platform, f)}) if c.live_reads else []
+        if not live and (twin := per_repo.get(c.id)) is not None and twin.live_reads is not None:
+            live = [
+                f"{r} (--repo runs)" for r in sorted({str(r) for f in functions for r in twin.live_reads(platform, f)})
+            ]
         row = (c.id, c.profile.value, c.title, c.requirement.value, scope, files, ", ".join(live))
         print("| " + " | ".join(row) + " |")
     return 0

@@ -19,6 +19,7 @@ from conformance.criteria import (
     backend,
     fleet_template,
     lambda_function,
+    other_workflows,
     readable,
     remote_state,
     repo_files,
@@ -62,6 +63,7 @@ AREAS: list[tuple[ModuleType, list[Criterion]]] = [
     (lambda_function, lambda_function.CRITERIA),
     (backend, backend.CRITERIA),
     (workflows, workflows.CRITERIA),
+    (other_workflows, other_workflows.CRITERIA),
     (fleet_template, fleet_template.CRITERIA),
     (terraform_cli, terraform_cli.CRITERIA),
 ]
@@ -79,6 +81,11 @@ LIVE_CRITERIA: list[Criterion] = [
     *(c for c in CRITERIA if c.live is not None),
     *(c for c in LIVE_ONLY if c.id != ACCOUNT_GUARD),
 ]
+
+
+# Live checks only a per-repository run (`--repo DIR -m live`) plans: the cross-repository contract
+# checked against the deployed state, as the infrastructure's checkout is not there to read.
+PER_REPO_LIVE: list[Criterion] = [remote_state.CONTRACT_FROM_STATE]
 
 
 def in_profile(criteria: list[Criterion], profile: str) -> list[Criterion]:

@@ -4,11 +4,18 @@
 `conformance/test_criteria.py`, whose static test function is parametrised here with every
 (criterion, repository, environment) case of the catalogue; `-m live` runs its live test
 function, parametrised with every case that has a live check, against AWS (or `--endpoint-url`).
+
+`--repo DIR` instead checks one checked-out repository (conformance.checkout says which of the
+spec's it is): its own cases only, the same ids as a `--repos-root` run gives it; live, its own
+cases and each env's account guard. The one cross-repository contract (a Lambda repo's data.tf
+against the infrastructure's outputs) reads `--infra-repo DIR` when given, skips saying so when not,
+and, live, is checked against the deployed state.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +33,25 @@ LIVE_CASE_FIXTURE = "conformance_live_case"
 CASE_PROPERTY = "conformance_case"
 ERROR_KEY = pytest.StashKey[str]()
 FILES_KEY = pytest.StashKey["RepoFiles"]()
+HOST_KEY = pytest.StashKey[Any]()
 LIVE_KEY = pytest.StashKey["LiveEvidence"]()
+REPOSITORIES_KEY = pytest.StashKey["Repositories"]()
+PLANNED_KEY = pytest.StashKey["list[Case]"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "BBWS platform conformance")
     group.addoption("--repos-root", metavar="DIR", help="folder holding the platform's repositories")
+    group.addoption(
+        "--repo",
+        metavar="DIR",
+        help="check one checked-out repository (its .cruft.json or folder name says which); not with --repos-root",
+    )
+    group.addoption(
+        "--infra-repo",
+        metavar="DIR",
+        help="with --repo (a Lambda repository): the infrastructure repository's checkout, for the outputs contract",
+    )
     group.addoption(
         "--env",
         action="append",
@@ -99,10 +119,28 @@ def check_report_paths(config: pytest.Config) -> None:
         seen[same] = flag
 
 
+def check_settings(config: pytest.Config) -> None:
+    """A per-repository run takes none of the repository's own pytest settings (its addopts are for its
+    own tests: `--cov-fail-under` would fail the suite's run). pytest finds them from `--repo DIR`, or
+    from the folder it runs in: `-c /dev/null` (which `suite_command` adds) says to take none."""
+    inipath = config.inipath
+    addopts = config.getini("addopts")
+    if inipath is None or not addopts:
+        return
+    for option in ("--repo", "--infra-repo"):
+        folder = config.getoption(option, None)
+        if folder and Path(inipath).resolve().is_relative_to(Path(folder).resolve()):
+            raise pytest.UsageError(
+                f"conformance: {option}: pytest took its settings from {inipath}, the repository's own "
+                f"(addopts: {' '.join(addopts)}): add -c {os.devnull} so the suite runs with none of them"
+            )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "static: checks of the repositories' files, before deploy")
     config.addinivalue_line("markers", "live: checks of the deployed resources (AWS or an emulator)")
     config.addinivalue_line("markers", "preflight: checks of the machine that will run terraform apply")
+    check_settings(config)
     check_report_paths(config)
     config.pluginmanager.register(Reporter(config), "conformance-reporter")
 
@@ -119,11 +157,11 @@ def load_spec(config: pytest.Config) -> Platform:
 
 def selected_envs(config: pytest.Config, platform: Platform) -> list[str]:
     wanted = config.getoption("--env") or ["all"]
+    unknown = [e for e in wanted if e != "all" and e not in platform.environments]
+    if unknown:  # checked before "all" widens the run: a mistyped env beside it is still a mistake
+        usage_error(f"--env: expected one of {', '.join(platform.environments)} or all, found {unknown[0]!r}")
     if "all" in wanted:
         return list(platform.environments)
-    unknown = [e for e in wanted if e not in platform.environments]
-    if unknown:
-        usage_error(f"--env: expected one of {', '.join(platform.environments)} or all, found {unknown[0]!r}")
     return list(dict.fromkeys(wanted))
 
 
@@ -144,32 +182,117 @@ def repo_files(config: pytest.Config, root: Path) -> RepoFiles:
 def repos_root(config: pytest.Config) -> Path:
     root = config.getoption("--repos-root")
     if not root:
-        usage_error("--repos-root DIR is required (the folder holding the repositories)")
+        usage_error("--repos-root DIR is required (the folder holding the repositories), or --repo DIR (one)")
     path = Path(root)
     files = repo_files(config, path)
-    if not files.is_dir(""):
+    try:
+        is_folder = files.is_dir("")
+    except (RuntimeError, OSError) as error:  # testinfra: the host cannot be reached (ssh's own failure)
+        result = error.args[0] if error.args else None  # testinfra raises with the failed CommandResult
+        said = getattr(result, "stderr", None) or str(error)
+        status = getattr(result, "exit_status", None)
+        reason = " ".join(str(said).split())[:300] + (f" (exit status {status})" if status is not None else "")
+        usage_error(f"--hosts: cannot read {files.where}: {reason}")
+    if not is_folder:
         found = "a file" if files.exists("") else "nothing"
         usage_error(f"--repos-root: expected a folder, found {found} at {files.where}")
     return path
+
+
+@dataclass(frozen=True)
+class Repositories:
+    """What the run reads: the fleet under `--repos-root`, or one checkout (`--repo`) and perhaps the
+    infrastructure's (`--infra-repo`)."""
+
+    root: Path  # the repos root, or the --repo checkout (terraform is handed folders inside it)
+    files: RepoFiles
+    repo: str | None = None  # a per-repository run: the spec's name of the --repo checkout
+    given: frozenset[str] | None = None  # a per-repository run: the repositories it reads
+
+
+def checkout_files(config: pytest.Config, folder: Path, option: str) -> RepoFiles:
+    """The reader of one checkout, rooted at it: locally, or on the `--hosts` host."""
+    from conformance.evidence.files import HostFiles, LocalFiles
+
+    hosts = [h.strip() for h in (config.getoption("hosts", None) or "").split(",") if h.strip()]
+    if not hosts or hosts[0] in ("local://", "local"):
+        files: RepoFiles = LocalFiles(folder)
+    else:
+        if HOST_KEY not in config.stash:
+            import testinfra
+
+            config.stash[HOST_KEY] = testinfra.get_host(hosts[0])
+        files = HostFiles(config.stash[HOST_KEY], str(folder))
+    if not files.is_dir(""):
+        found = "a file" if files.exists("") else "nothing"
+        usage_error(f"{option}: expected a repository's folder, found {found} at {files.where}")
+    return files
+
+
+def repositories(config: pytest.Config, platform: Platform) -> Repositories:
+    """The run's repositories, worked out once (the options checked, a checkout identified)."""
+    if REPOSITORIES_KEY not in config.stash:
+        config.stash[REPOSITORIES_KEY] = find_repositories(config, platform)
+    return config.stash[REPOSITORIES_KEY]
+
+
+def find_repositories(config: pytest.Config, platform: Platform) -> Repositories:
+    from conformance.checkout import CheckoutError, identify
+    from conformance.evidence.checkouts import Checkouts
+
+    repo, infra = config.getoption("--repo"), config.getoption("--infra-repo")
+    if repo and config.getoption("--repos-root"):
+        usage_error("--repo and --repos-root: give one (--repo DIR checks one repository, --repos-root DIR the fleet)")
+    if infra and not repo:
+        usage_error(
+            "--infra-repo DIR goes with --repo DIR (a --repos-root run reads the infrastructure under the root)"
+        )
+    if not repo:
+        root = repos_root(config)
+        return Repositories(root, repo_files(config, root))
+    folder = Path(repo)
+    folders = {}
+    try:
+        files = checkout_files(config, folder, "--repo")
+        name = identify(folder, files, platform, "--repo")
+        folders[name] = files
+        wanted = platform.infrastructure.repo
+        if infra:  # checked even beside the infrastructure repository itself (then --repo is what is read)
+            infra_folder = Path(infra)
+            infra_files = checkout_files(config, infra_folder, "--infra-repo")
+            found = identify(infra_folder, infra_files, platform, "--infra-repo")
+            if found != wanted:
+                usage_error(
+                    f"--infra-repo: {infra_folder}: expected the infrastructure repository {wanted}, found {found}"
+                )
+            folders.setdefault(found, infra_files)
+    except CheckoutError as error:
+        usage_error(str(error))
+    return Repositories(folder, Checkouts(folders), name, frozenset(folders))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     live = LIVE_CASE_FIXTURE in metafunc.fixturenames
     if not live and CASE_FIXTURE not in metafunc.fixturenames:
         return
-    from conformance.catalogue import CRITERIA, LIVE_CRITERIA, in_profile
-    from conformance.runner import plan_cases, plan_live_cases
+    from conformance.catalogue import CRITERIA, LIVE_CRITERIA, PER_REPO_LIVE, in_profile
+    from conformance.runner import plan_cases, plan_live_cases, plan_repo_live_cases
 
     config = metafunc.config
     try:
-        repos_root(config)
         platform = load_spec(config)
+        repo = repositories(config, platform).repo
         envs = selected_envs(config, platform)
         profile = config.getoption("--profile")
-        if live:
+        if live and repo is not None:
+            per_repo = in_profile(PER_REPO_LIVE, profile)
+            cases = plan_repo_live_cases(platform, in_profile(LIVE_CRITERIA, profile), envs, repo, per_repo)
+        elif live:
             cases = plan_live_cases(platform, in_profile(LIVE_CRITERIA, profile), envs)
         else:
-            cases = plan_cases(platform, in_profile(CRITERIA, profile), envs)
+            cases = [c for c in plan_cases(platform, in_profile(CRITERIA, profile), envs) if repo in (None, c.repo)]
+        if live:
+            config.stash[PLANNED_KEY] = cases
     except OptionError as error:
         config.stash[ERROR_KEY] = str(error)
         cases = []
@@ -206,16 +329,25 @@ def conformance_evidence(pytestconfig: pytest.Config) -> FleetEvidence:
     from conformance.evidence.fleet import FleetEvidence
 
     options = {"terraform": pytestconfig.getoption("--terraform")}
-    root = repos_root(pytestconfig)
-    return FleetEvidence(root, load_spec(pytestconfig), options, repo_files(pytestconfig, root))
+    platform = load_spec(pytestconfig)
+    found = repositories(pytestconfig, platform)
+    return FleetEvidence(found.root, platform, options, found.files, found.given)
 
 
 @pytest.fixture(scope="session")
 def conformance_live(pytestconfig: pytest.Config) -> LiveEvidence:
-    """The session's one reader of AWS: one boto3 session, each read made once, read-only."""
-    from conformance.runner import live_evidence
+    """The session's one reader of AWS: one boto3 session, each read made once, read-only.
 
-    evidence = live_evidence(load_spec(pytestconfig), endpoint_url=pytestconfig.getoption("--endpoint-url"))
+    A per-repository run's missing resource is reported by the first of its own cases that meets it
+    when the criterion owning that kind (the API, the table: the infrastructure's) is not planned.
+    """
+    from conformance.runner import live_evidence, owners_within
+
+    platform = load_spec(pytestconfig)
+    planned = pytestconfig.stash.get(PLANNED_KEY, [])
+    owners = owners_within(planned) if repositories(pytestconfig, platform).repo is not None else None
+    endpoint_url = pytestconfig.getoption("--endpoint-url")
+    evidence = live_evidence(platform, endpoint_url=endpoint_url, owners=owners)
     pytestconfig.stash[LIVE_KEY] = evidence
     return evidence
 
@@ -268,6 +400,8 @@ class Reporter:
         self.results[report.nodeid] = result
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from functools import partial
+
         from conformance.report import write_json, write_markdown
         from conformance.sarif import write_sarif
 
@@ -275,7 +409,8 @@ class Reporter:
             return
         results = list(self.results.values())
         incomplete = self.incomplete(session, exitstatus)
-        for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown, write_sarif), strict=True):
+        sarif = partial(write_sarif, single_repo=bool(self.config.getoption("--repo", None)))
+        for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown, sarif), strict=True):
             if not (path := self.config.getoption(dest)):
                 continue
             try:

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.catalogue import OWNERS, allowed_operations
+from conformance.catalogue import ACCOUNT_GUARD, OWNERS, allowed_operations
 from conformance.core import Problem, SkipCase, Stop
 from conformance.criteria import terraform_cli
 from conformance.criteria.base import Criterion
@@ -147,11 +147,46 @@ def plan_live_cases(platform: Platform, criteria: Iterable[Criterion], envs: lis
     return cases
 
 
+def plan_repo_live_cases(
+    platform: Platform, criteria: Iterable[Criterion], envs: list[str], repo: str, per_repo: Iterable[Criterion] = ()
+) -> list[Case]:
+    """A per-repository live run: each env's account guard (under `repo`), `repo`'s own live cases, and
+    the checks only a per-repository run plans (`per_repo`: the output contract against the deployed state)."""
+    function = dict(repositories(platform))[repo]
+    cases: list[Case] = []
+    for case in plan_live_cases(platform, criteria, envs):
+        if case.criterion.id == ACCOUNT_GUARD:
+            cases.append(Case(case.criterion, repo, case.env, function, LIVE))
+        elif case.repo == repo:
+            cases.append(case)
+    return cases + [c for c in plan_live_cases(platform, per_repo, envs) if c.repo == repo]
+
+
+def owners_within(cases: Iterable[Case]) -> dict[str, str]:
+    """The owner of each resource kind, among the criteria these cases check.
+
+    A per-repository run does not plan the criterion that owns, say, the API: a Lambda repository's
+    check that finds the API missing then reports it itself, rather than point at a case not run.
+    """
+    planned = {c.criterion.id for c in cases}
+    return {kind: owner for kind, owner in OWNERS.items() if owner in planned}
+
+
 def live_evidence(
-    platform: Platform, endpoint_url: str | None = None, *, retries: dict[str, Any] | None = None
+    platform: Platform,
+    endpoint_url: str | None = None,
+    *,
+    retries: dict[str, Any] | None = None,
+    owners: dict[str, str] | None = None,
 ) -> LiveEvidence:
-    """The run's one reader of AWS, guarded by the catalogue's declared reads."""
-    return LiveEvidence(platform, endpoint_url, allowed=allowed_operations(platform), owners=OWNERS, retries=retries)
+    """The run's one reader of AWS, guarded by the catalogue's declared reads (the same for every run)."""
+    return LiveEvidence(
+        platform,
+        endpoint_url,
+        allowed=allowed_operations(platform),
+        owners=OWNERS if owners is None else owners,
+        retries=retries,
+    )
 
 
 def read_ahead(cases: Iterable[Case], evidence: LiveEvidence, threads: int = READ_AHEAD_THREADS) -> int:
@@ -231,14 +266,15 @@ def finish_static(evidence: FleetEvidence) -> None:
     terraform_cli.finish(evidence)
 
 
-def run_live_case(case: Case, evidence: LiveEvidence) -> Outcome:
+def run_live_case(case: Case, evidence: LiveEvidence, files: FleetEvidence | None = None) -> Outcome:
+    """One live case; `files` is the run's reader of the repositories, for a check that compares them."""
     check = case.criterion.live
     if check is None or case.env is None:
         return Outcome("skipped", f"{case.criterion.id} has no live check")
     live = evidence.env(case.env)
     try:
         live.require_account()  # before any other read: never a check against the wrong account
-        problems = check(LiveView(live, case.repo, case.function))
+        problems = check(LiveView(live, case.repo, case.function, files))
     except Stop as stop:
         problems = stop.problems
     except SkipCase as reason:

@@ -123,7 +123,9 @@ class _Composer(Composer):
         node = super().compose_mapping_node(anchor)
         first_line: dict[Any, int] = {}
         for position, (key_node, _) in enumerate(node.value):
-            if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE_TAG:
+            if key_node.tag == MERGE_TAG:  # `<<` folds another mapping in: which value wins is invisible
+                raise _Refused(key_node.start_mark, "expected no YAML merge keys, found <<")
+            if not isinstance(key_node, ScalarNode):
                 continue
             key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
             try:
@@ -168,8 +170,9 @@ def load_yaml(
 ) -> Any:
     """The one YAML document in `text`, or BadYaml naming `source` and the line.
 
-    Refused: more than `max_bytes` bytes; a key twice in one mapping; aliases (unless `allow_aliases`,
-    then a document expanding to more than `max_nodes` nodes, or an alias inside its own anchor);
+    Refused: more than `max_bytes` bytes; a key twice in one mapping; a merge key (`<<`); aliases
+    (unless `allow_aliases`, then a document expanding to more than `max_nodes` nodes, or an alias
+    inside its own anchor);
     nesting deeper than MAX_DEPTH; anything PyYAML's safe loader refuses (syntax, unknown tags).
     """
     return compose_yaml(text, source, allow_aliases=allow_aliases, max_nodes=max_nodes, max_bytes=max_bytes)[1]

@@ -5,7 +5,9 @@ Plain functions over the result dicts the plugin's reporter collects (`criterion
 problem, `repo/path:line: ID: expected X, found Y`; each line becomes a result at that file and line,
 its path relative to the repository (`uriBaseId` names the repository, which `originalUriBaseIds`
 places under SRCROOT, the folder the suite checked). A live problem names a deployed resource, not a
-file: it is placed at its repository's root, with the resource as a logical location.
+file: it is placed at its repository's root, with the resource as a logical location. A run of one
+repository (`--repo DIR`) checked that repository's own folder: its base is SRCROOT itself, so the
+log uploaded from that checkout places each result at the repository's own path.
 """
 
 from __future__ import annotations
@@ -96,10 +98,11 @@ def sarif_log(
     results: Iterable[Mapping[str, Any]],
     rules: Mapping[str, Mapping[str, str | None]] | None = None,
     version: str | None = None,
+    single_repo: bool = False,
     incomplete: str | None = None,
 ) -> dict[str, Any]:
     """The SARIF log of one suite run; `rules` defaults to the catalogue (a rule for every criterion).
-
+    `single_repo`: SRCROOT is the one repository checked (`--repo`), not the folder holding the fleet.
     `incomplete`: why the run is no verdict (interrupted, stopped early): an unsuccessful invocation says so.
     """
     results = list(results)
@@ -117,7 +120,9 @@ def sarif_log(
         driver["version"] = version
     run: dict[str, Any] = {
         "tool": {"driver": driver},
-        "originalUriBaseIds": {repo: {"uri": f"{repo}/", "uriBaseId": SRCROOT} for repo in repos},
+        "originalUriBaseIds": {
+            repo: {"uri": "./" if single_repo else f"{repo}/", "uriBaseId": SRCROOT} for repo in repos
+        },
         "results": sarif_results,
         "columnKind": "unicodeCodePoints",
     }
@@ -128,7 +133,11 @@ def sarif_log(
 
 
 def write_sarif(
-    path: Path, results: Iterable[Mapping[str, Any]], version: str | None = None, incomplete: str | None = None
+    path: Path,
+    results: Iterable[Mapping[str, Any]],
+    version: str | None = None,
+    single_repo: bool = False,
+    incomplete: str | None = None,
 ) -> None:
     """Write the SARIF log of `results` to `path` (what `--conformance-sarif FILE` does)."""
     if version is None:
@@ -140,6 +149,5 @@ def write_sarif(
         except PackageNotFoundError:
             version = None
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps(sarif_log(results, version=version, incomplete=incomplete), indent=2) + "\n", encoding="utf-8"
-    )
+    log = sarif_log(results, version=version, single_repo=single_repo, incomplete=incomplete)
+    path.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")

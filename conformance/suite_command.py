@@ -7,6 +7,7 @@ renamed in conformance.plugin is renamed once.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 def suite_args(
     repos_root: Path | str | None = None,
     *,
+    repo: Path | str | None = None,
+    infra_repo: Path | str | None = None,
     envs: Sequence[str] = (),
     marker: str | None = None,
     platform: Path | str | None = None,
@@ -24,10 +27,15 @@ def suite_args(
     endpoint_url: str | None = None,
     extra: Sequence[str] = (),
 ) -> list[str]:
-    """pytest's arguments for a run of the suite; `extra` (pytest's own options, `-k`, `-n 2`) go last."""
+    """pytest's arguments for a run of the suite (the fleet under `repos_root`, or one checkout: `repo`, and the
+    infrastructure's `infra_repo`); `extra` (pytest's own options, `-k`, `-n 2`) go last."""
     args = ["--pyargs", "conformance", "-p", "no:cacheprovider"]
     if repos_root is not None:
         args += ["--repos-root", str(repos_root)]
+    if repo is not None:  # the checkout's own pytest settings (addopts: --cov...) are for its tests, not the suite
+        args += ["-c", os.devnull, "--repo", str(repo)]
+    if infra_repo is not None:
+        args += ["--infra-repo", str(infra_repo)]
     for env in envs:
         args += ["--env", env]
     if marker:

@@ -76,7 +76,9 @@ def test_criterion(conformance_case: Case, conformance_static_run) -> None:
 
 
 @pytest.mark.live
-def test_live_criterion(conformance_live_case: Case, conformance_live_run, request: pytest.FixtureRequest) -> None:
-    outcome = run_live_case(conformance_live_case, conformance_live_run)
+def test_live_criterion(
+    conformance_live_case: Case, conformance_live_run, conformance_evidence, request: pytest.FixtureRequest
+) -> None:
+    outcome = run_live_case(conformance_live_case, conformance_live_run, conformance_evidence)
     request.node.user_properties.append((PROBLEMS_PROPERTY, [p.as_drift() for p in outcome.problems]))
     _report(outcome)

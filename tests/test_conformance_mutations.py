@@ -125,6 +125,16 @@ def empty(relative: str) -> Edit:
     return edit
 
 
+def chain(*edits: Edit) -> Edit:
+    """Several edits of one repository, in order."""
+
+    def edit(repo: Path) -> None:
+        for each in edits:
+            each(repo)
+
+    return edit
+
+
 def move_to_end(relative: str, pattern: str) -> Edit:
     """Cut the one block matching `pattern` (multiline regex) and put it at the end of the file."""
 
@@ -187,6 +197,10 @@ ROLE = "terraform/conformance_role.tf"
 
 def workflow(env: str) -> str:
     return f".github/workflows/deploy-{env}.yml"
+
+
+DEPLOY_SCRIPT = "scripts/deploy.sh"
+INIT_BACKEND_FILE = r'(-backend-config="environments/\$\{ENV\}\.backend\.hcl")$'
 
 
 MUTATIONS: list[Mutation] = [
@@ -742,7 +756,7 @@ MUTATIONS: list[Mutation] = [
         "delete_product",
         sub(workflow("prod"), r"^(      - name: Check the typed confirmation\n)", r"\1        if: false\n"),
         "WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads 'deploy-prod', "
-        "found step 'Terraform apply' (line 82) runs when it reads ''",
+        "found step 'Deploy' (line 86) runs when it reads ''",
         envs=("prod",),
     ),
     Mutation(
@@ -769,16 +783,29 @@ MUTATIONS: list[Mutation] = [
         "update_product",
         sub(workflow("sit"), r"^    # A protected GitHub environment.*\n    environment: sit\n", ""),
         "deploy-sit.yml:13: WF-APPROVAL: jobs.deploy.environment: expected 'sit' (on the job or on a job it needs), "
-        "found none: step 'Terraform apply' (line 63) runs without approval",
+        "found none: step 'Deploy' (line 67) runs without approval",
         envs=("sit",),
+    ),
+    Mutation(
+        "wf-hotfix-workflow-applies-on-push",
+        "WF-ONLY-DEPLOY-WORKFLOWS",
+        "get_product",
+        create(
+            ".github/workflows/hotfix.yml",
+            "name: hotfix\non: push\npermissions:\n  contents: read\njobs:\n  apply:\n    runs-on: ubuntu-latest\n"
+            "    steps:\n      - run: terraform -chdir=terraform apply -auto-approve\n",
+        ),
+        "hotfix.yml:9: WF-ONLY-DEPLOY-WORKFLOWS: expected only .github/workflows/deploy-dev.yml, "
+        ".github/workflows/deploy-prod.yml, .github/workflows/deploy-sit.yml to deploy (their gates: approval, "
+        "confirmation), found job apply deploys in step 'terraform -chdir=terraform apply -auto-approve'",
     ),
     Mutation(
         "wf-confirmation-after-apply",
         "WF-CONFIRM",
         INFRA,
         move_to_end(workflow("prod"), r"^      - name: Check the typed confirmation\n(?:.+\n)+\n"),
-        "deploy-prod.yml:58: WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads "
-        "'deploy-prod', found step 'Terraform apply' (line 58) runs when it reads ''",
+        "deploy-prod.yml:70: WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads "
+        "'deploy-prod', found step 'Deploy' (line 70) runs when it reads ''",
         envs=("prod",),
     ),
     Mutation(
@@ -786,8 +813,8 @@ MUTATIONS: list[Mutation] = [
         "WF-CONFIRM",
         SQS_FUNCTION,
         sub(workflow("prod"), r"^            exit 1\n", ""),
-        "deploy-prod.yml:80: WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads "
-        "'deploy-prod', found step 'Terraform apply' (line 80) runs when it reads ''",
+        "deploy-prod.yml:84: WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads "
+        "'deploy-prod', found step 'Deploy' (line 84) runs when it reads ''",
         envs=("prod",),
     ),
     Mutation(
@@ -810,7 +837,7 @@ MUTATIONS: list[Mutation] = [
         "wf-checkout-by-tag",
         "WF-PINNED",
         "list_products",
-        sub(workflow("sit"), r"(uses: actions/checkout@)[0-9a-f]{40} # v4\.2\.2$", r"\1v4"),
+        sub(workflow("sit"), r"(- name: Check out\n +uses: actions/checkout@)[0-9a-f]{40} # v4\.2\.2$", r"\1v4"),
         "jobs.deploy: expected an action pinned to a full commit SHA, found actions/checkout@v4",
         envs=("sit",),
     ),
@@ -820,7 +847,7 @@ MUTATIONS: list[Mutation] = [
         "WF-OIDC",
         "audit_logger",
         sub(workflow("prod"), r"^(          aws-region: )af-south-1$", r"\1eu-west-1"),
-        "deploy-prod.yml:71: WF-OIDC: jobs.deploy aws-region: expected af-south-1, found eu-west-1",
+        "deploy-prod.yml:81: WF-OIDC: jobs.deploy aws-region: expected af-south-1, found eu-west-1",
         envs=("prod",),
     ),
     Mutation(
@@ -828,7 +855,7 @@ MUTATIONS: list[Mutation] = [
         "WF-OIDC",
         INFRA,
         sub(workflow("dev"), r"^(          role-to-assume: ).*$", r"\1${{ secrets.DEPLOY_ROLE }}"),
-        "deploy-dev.yml:40: WF-OIDC: jobs.deploy role-to-assume: cannot resolve ${{ secrets.DEPLOY_ROLE }} "
+        "deploy-dev.yml:58: WF-OIDC: jobs.deploy role-to-assume: cannot resolve ${{ secrets.DEPLOY_ROLE }} "
         "(secrets.DEPLOY_ROLE is not known before the run)",
         envs=("dev",),
         also=("WF-DEPLOY-ROLE",),  # which role it is cannot be told either
@@ -842,7 +869,7 @@ MUTATIONS: list[Mutation] = [
             r"^(          role-session-name: deploy-sit\n)",
             r"\1          aws-access-key-id: ${{ secrets.KEY }}\n",
         ),
-        "deploy-sit.yml:55: WF-OIDC: jobs.deploy: expected OIDC (no stored keys), found aws-access-key-id",
+        "deploy-sit.yml:65: WF-OIDC: jobs.deploy: expected OIDC (no stored keys), found aws-access-key-id",
         envs=("sit",),
     ),
     Mutation(
@@ -850,7 +877,7 @@ MUTATIONS: list[Mutation] = [
         "WF-DEPLOY-ROLE",
         "get_product",
         sub(workflow("dev"), r"(role/)bbws-deploy-2_1_bbws_get_product-dev$", r"\1bbws-deployer"),
-        "deploy-dev.yml:53: WF-DEPLOY-ROLE: jobs.deploy role-to-assume: expected "
+        "deploy-dev.yml:63: WF-DEPLOY-ROLE: jobs.deploy role-to-assume: expected "
         "arn:aws:iam::536580886816:role/bbws-deploy-2_1_bbws_get_product-dev, "
         "found arn:aws:iam::536580886816:role/bbws-deployer",
         envs=("dev",),
@@ -861,7 +888,7 @@ MUTATIONS: list[Mutation] = [
         INFRA,
         sub(workflow("sit"), r"^(    environment: )sit$", r"\1staging"),
         "deploy-sit.yml:17: WF-APPROVAL: jobs.deploy.environment: expected 'sit' (on the job or on a job it needs), "
-        "found 'staging': step 'Terraform apply' (line 52) runs without approval",
+        "found 'staging': step 'Deploy' (line 64) runs without approval",
         envs=("sit",),
     ),
     Mutation(
@@ -897,7 +924,7 @@ MUTATIONS: list[Mutation] = [
             workflow("prod"), r"^(      - name: Check the typed confirmation\n)", r"\1        continue-on-error: true\n"
         ),
         "WF-CONFIRM: jobs.deploy: expected nothing that deploys to run unless confirm reads 'deploy-prod', "
-        "found step 'Terraform apply' (line 82) runs when it reads ''",
+        "found step 'Deploy' (line 86) runs when it reads ''",
         envs=("prod",),
     ),
     Mutation(
@@ -909,71 +936,87 @@ MUTATIONS: list[Mutation] = [
         "confirmation, found none",
         envs=("prod",),
     ),
+    # The deploy's init is in scripts/deploy.sh, which every env's workflow calls: read through the call.
     Mutation(
         "backend-flag-overrides-the-key",
         "REPO-BACKEND-KEY",
         "delete_product",
-        sub(
-            workflow("dev"),
-            r'(-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl")$',
-            r"\1 -backend-config=key=other/terraform.tfstate",
-        ),
-        "deploy-dev.yml:59: REPO-BACKEND-KEY: key: expected '2_1_bbws_delete_product/terraform.tfstate', "
+        sub(DEPLOY_SCRIPT, INIT_BACKEND_FILE, r"\1 -backend-config=key=other/terraform.tfstate"),
+        "scripts/deploy.sh:99: REPO-BACKEND-KEY: key: expected '2_1_bbws_delete_product/terraform.tfstate', "
         "found 'other/terraform.tfstate'",
-        envs=("dev",),
     ),
     Mutation(
-        "backend-sit-deploy-inits-with-dev-file",
+        "backend-every-deploy-inits-with-dev-file",
         "REPO-BACKEND-S3",
         "get_product",
-        sub(
-            workflow("sit"),
-            r'-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl"$',
-            '-backend-config="environments/dev.backend.hcl"',  # the sit deploy with dev's state settings
-        ),
-        "dev.backend.hcl:1: REPO-BACKEND-S3: bucket: expected 'bbws-terraform-state-sit', "
+        sub(DEPLOY_SCRIPT, INIT_BACKEND_FILE, '-backend-config="environments/dev.backend.hcl"'),  # dev's settings
+        "dev.backend.hcl:1: REPO-BACKEND-S3: bucket: expected 'bbws-terraform-state-{env}', "
         "found 'bbws-terraform-state-dev'",
-        envs=("sit",),
+        envs=("sit", "prod"),
     ),
     Mutation(
         "backend-file-missing",
         "REPO-BACKEND-S3",
         INFRA,
-        sub(
-            workflow("dev"),
-            r'-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl"$',
-            '-backend-config="environments/qa.backend.hcl"',  # a file nobody wrote
-        ),
-        "deploy-dev.yml:46: REPO-BACKEND-S3: -backend-config=environments/qa.backend.hcl: expected the file "
+        sub(DEPLOY_SCRIPT, INIT_BACKEND_FILE, '-backend-config="environments/qa.backend.hcl"'),  # a file nobody wrote
+        "scripts/deploy.sh:94: REPO-BACKEND-S3: -backend-config=environments/qa.backend.hcl: expected the file "
         "terraform/environments/qa.backend.hcl, found none",
-        envs=("dev",),
         also=("REPO-BACKEND-LOCK", "REPO-BACKEND-KEY"),  # the file holds all three settings
+    ),
+    Mutation(
+        "backend-init-without-the-env-file",
+        "REPO-BACKEND-S3",
+        "list_products",
+        sub(DEPLOY_SCRIPT, INIT_BACKEND_FILE, ""),
+        "scripts/deploy.sh:99: REPO-BACKEND-S3: bucket: expected 'bbws-terraform-state-{env}', found none",
+        also=("REPO-BACKEND-LOCK",),  # the lock table is in the env's file too
     ),
     Mutation(
         "backend-bucket-from-a-secret",
         "REPO-BACKEND-S3",
         "audit_logger",
-        sub(
-            workflow("prod"),
-            r'(-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl")$',
-            r'\1 -backend-config="bucket=${{ secrets.STATE_BUCKET }}"',
+        chain(
+            sub(DEPLOY_SCRIPT, INIT_BACKEND_FILE, r'\1 -backend-config="bucket=${STATE_BUCKET}"'),
+            sub(
+                workflow("prod"),
+                r"^(          CONFORMANCE_PLATFORM: .*\n)",
+                r"\1          STATE_BUCKET: ${{ secrets.STATE_BUCKET }}\n",
+            ),
         ),
-        "deploy-prod.yml:75: REPO-BACKEND-S3: bucket: cannot resolve -backend-config=bucket=... "
-        "(secrets.STATE_BUCKET is not known before the run)",
-        envs=("prod",),
+        {  # only the prod workflow passes the secret on; the others leave the variable unset
+            "prod": "scripts/deploy.sh:99: REPO-BACKEND-S3: bucket: cannot resolve -backend-config=bucket=... "
+            "(secrets.STATE_BUCKET is not known before the run)",
+            **{
+                env: "scripts/deploy.sh:99: REPO-BACKEND-S3: bucket: cannot resolve -backend-config=bucket=... "
+                "($STATE_BUCKET is not set in the step's env)"
+                for env in ("dev", "sit")
+            },
+        },
+    ),
+    Mutation(
+        "deploy-script-without-apply",
+        "WF-TERRAFORM-DEPLOY",
+        API_FUNCTION,
+        sub(DEPLOY_SCRIPT, r"^terraform -chdir=terraform apply -input=false tfplan\n", ""),
+        "WF-TERRAFORM-DEPLOY: expected terraform apply (in a job that deploys, or a repository script it calls), "
+        "found none",
+    ),
+    Mutation(
+        "deploy-script-plans-with-dev-variables",
+        "WF-TERRAFORM-DEPLOY",
+        PLAIN_FUNCTION,
+        sub(DEPLOY_SCRIPT, r"environments/\$\{ENV\}\.tfvars", "environments/dev.tfvars", count=2),
+        "WF-TERRAFORM-DEPLOY: expected terraform plan or apply with -var-file terraform/environments/{env}.tfvars, "
+        "found terraform/environments/dev.tfvars",
+        envs=("sit", "prod"),
     ),
     Mutation(
         "backend-lock-table-emptied-by-a-flag",
         "REPO-BACKEND-LOCK",
         "create_product",
-        sub(
-            workflow("sit"),
-            r'(-backend-config="environments/\$\{DEPLOY_ENV\}\.backend\.hcl")$',
-            r"\1 -backend-config=dynamodb_table=",
-        ),
-        "deploy-sit.yml:59: REPO-BACKEND-LOCK: expected dynamodb_table or use_lockfile = true, "
+        sub(DEPLOY_SCRIPT, INIT_BACKEND_FILE, r"\1 -backend-config=dynamodb_table="),
+        "scripts/deploy.sh:99: REPO-BACKEND-LOCK: expected dynamodb_table or use_lockfile = true, "
         "found no state locking ('')",
-        envs=("sit",),
     ),
     Mutation(
         "lambda-handler-names-no-function",

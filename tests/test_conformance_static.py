@@ -109,7 +109,17 @@ def test_a_file_that_does_not_parse_fails_only_what_needs_it(fleet: Path, platfo
             ["--repos-root", ".", "--env", "qa"],
             "ERROR: conformance: --env: expected one of dev, sit, prod or all, found 'qa'",
         ),
+        (
+            ["--repos-root", ".", "--env", "all", "--env", "bogus"],
+            "ERROR: conformance: --env: expected one of dev, sit, prod or all, found 'bogus'",
+        ),
+        (
+            ["--repos-root", ".", "--hosts", "ssh://nonexistent-host.invalid"],
+            # what follows is ssh's own reason (or that there is no ssh): one line either way
+            "ERROR: conformance: --hosts: cannot read ssh://nonexistent-host.invalid:.: ",
+        ),
     ],
+    ids=["no-root", "missing-root", "unknown-env", "unknown-env-beside-all", "unreachable-host"],
 )
 def test_bad_options_are_one_line(tmp_path: Path, args: list[str], expected: str) -> None:
     result = subprocess.run(

@@ -73,16 +73,20 @@ def test_where_names_each_criterion_s_static_and_live_check(capsys) -> None:
     """`criteria --where`: one row per criterion; every `module:function` shown is importable."""
     import importlib
 
-    from conformance.catalogue import ALL_CRITERIA, AREAS
+    from conformance.catalogue import ALL_CRITERIA, AREAS, PER_REPO_LIVE
 
     assert main(["criteria", "--where"]) == 0
     rows = [line.split(" | ") for line in capsys.readouterr().out.splitlines()[2:]]
     assert [row[0].removeprefix("| ") for row in rows] == [c.id for c in ALL_CRITERIA]
     areas = {module.__name__ for module, _ in AREAS}
+    per_repo = {c.id: c for c in PER_REPO_LIVE}
     for criterion, (_, static, live) in zip(ALL_CRITERIA, rows, strict=True):
         live = live.removesuffix(" |")
+        halves = {"static": criterion, "live": criterion}
+        if live.endswith(" (--repo runs)"):  # a live half only a per-repository run plans
+            live, halves["live"] = live.removesuffix(" (--repo runs)"), per_repo[criterion.id]
         for half, shown in (("static", static), ("live", live)):
-            check = getattr(criterion, half)
+            check = getattr(halves[half], half)
             assert bool(shown) == (check is not None), (criterion.id, half, shown)
             if not shown:
                 continue

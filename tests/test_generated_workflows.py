@@ -45,7 +45,23 @@ def test_deploy_workflow_shape(fleet: Path, repo_name: str, env: str, platform) 
         assert "confirm" not in inputs
     # Spec values reach the shell through env: only; the run: lines name the variables.
     assert job["env"]["DEPLOY_ENV"] == env
-    tf_steps = [s.get("run", "") for s in steps]
-    assert any('-backend-config="environments/${DEPLOY_ENV}.backend.hcl"' in r for r in tf_steps)
-    assert any('-var-file="environments/${DEPLOY_ENV}.tfvars"' in r for r in tf_steps)
-    assert not [r for r in tf_steps if env in r.split() or spec.region in r or spec.account_id in r]
+    runs = [s.get("run", "") for s in steps]
+    assert not [r for r in runs if env in r.split() or spec.region in r or spec.account_id in r]
+    # The deploy is the repository's own script (package, init, gates, plan, apply), after the OIDC step.
+    names = [s.get("name") for s in steps]
+    (deploy,) = [s for s in steps if s.get("run") == 'scripts/deploy.sh "$DEPLOY_ENV"']
+    assert names.index(deploy["name"]) > names.index(aws["name"])
+    script = (fleet / repo_name / "scripts" / "deploy.sh").read_text(encoding="utf-8")
+    assert '-backend-config="environments/${ENV}.backend.hcl"' in script
+    assert '-var-file="environments/${ENV}.tfvars" -out=tfplan' in script
+    # The kit, pinned by the spec, checked out without credentials and installed before the deploy.
+    (kit,) = [s for s in steps if s.get("with", {}).get("path") == ".conformance-kit"]
+    assert kit["uses"] == platform.github.actions["checkout"].split(" #")[0]
+    assert kit["with"] == {
+        "repository": f"{platform.github.organisation}/{platform.conformance.repository}",
+        "ref": platform.conformance.kit_ref,
+        "path": ".conformance-kit",
+        "persist-credentials": False,
+    }
+    assert names.index("Install the conformance kit") < names.index(deploy["name"])
+    assert deploy["env"]["CONFORMANCE_PLATFORM"] == ".conformance-kit/infra/platform.yaml"

@@ -292,6 +292,27 @@ CONSISTENCY = [
         "platform.yaml: environments: dev.name: expected 'dev' (the key) or nothing, found 'prod'",
     ),
     (at("lambdas.functions", []), "platform.yaml: lambdas.functions: expected at least one Lambda, found none"),
+    # Values AWS itself refuses at apply time: refused when the spec is read, not on the first deploy.
+    (
+        at("lambdas.timeout_seconds", 300),
+        "platform.yaml: lambdas.timeout_seconds: expected at most the visibility timeout of queue (60 s), which "
+        "product_creator reads (AWS refuses the event source mapping otherwise), found 300",
+    ),
+    (
+        at("infrastructure.audit_queue.visibility_timeout_seconds", 5),
+        "platform.yaml: lambdas.timeout_seconds: expected at most the visibility timeout of audit_queue (5 s), which "
+        "audit_logger reads (AWS refuses the event source mapping otherwise), found 10",
+    ),
+    (
+        at("lambdas.batch_size", 100),
+        "platform.yaml: lambdas.batch_size: expected at most 10 (an SQS event source without a batching window), "
+        "found 100",
+    ),
+    (
+        at("infrastructure.dlq_alarm.period_seconds", 90),
+        "platform.yaml: infrastructure.dlq_alarm.period_seconds: expected a multiple of 60 seconds (CloudWatch "
+        "refuses others), found 90",
+    ),
     (at("environments", {}), "platform.yaml: environments: expected at least one environment, found none"),
     (
         lambda data: data["github"]["actions"].pop("setup_terraform"),

@@ -2,7 +2,9 @@
 
 The real pre-commit installs the hook from a kit checkout (`repo:` its path, `rev:` a commit, as a
 team pins the kit's tag) and runs it: a clean repository passes, one with PITR turned off fails,
-naming the file, line and criterion.
+naming the file, line and criterion. The hook runs the suite's per-repository mode (`--repo`): the
+repository is a clone named otherwise than the spec's repository, alone in its folder, and its
+`.cruft.json` says which repository it is.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def hooked(fleet: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
     root = tmp_path_factory.mktemp("precommit")
     kit, _ = make_kit(root)
     repos = root / "repos"
-    shutil.copytree(fleet, repos, symlinks=True)
+    clone = repos / "my-clone-of-the-infrastructure"
+    shutil.copytree(fleet / REPO, clone, symlinks=True)
     config = {
         "repos": [
             {
@@ -37,10 +40,10 @@ def hooked(fleet: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
             }
         ]
     }
-    (repos / REPO / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    git(repos / REPO, "add", ".pre-commit-config.yaml")
-    git(repos / REPO, "commit", "--quiet", "-m", "Check the kit's conformance before each commit")
-    return {"repo": repos / REPO, "cache": root / "pre-commit-home"}
+    (clone / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    git(clone, "add", ".pre-commit-config.yaml")
+    git(clone, "commit", "--quiet", "-m", "Check the kit's conformance before each commit")
+    return {"repo": clone, "cache": root / "pre-commit-home"}
 
 
 def run_hooks(hooked: dict[str, Path]) -> subprocess.CompletedProcess[str]:

@@ -26,18 +26,39 @@ BILLION_LAUGHS = "\n".join(
         "on:\n  workflow_dispatch:\njobs:\n  x:\n    steps:\n      - run: echo hi\n",
         "- 1\n- two\n- 2020-01-01\n- null\n- {x: [y, z]}\n",
         "key: |\n  a block\n  of text\n",
-        "a: {<<: {x: 1, y: 2}, y: 3}\n",  # a merge key overridden by an explicit key is not a duplicate
+        "a: {'<<': 1}\nb: \"<<\"\n",  # a quoted << is a plain string
         "",
     ],
-    ids=["block-and-flow", "workflow", "sequence", "block-scalar", "merge-override", "empty"],
+    ids=["block-and-flow", "workflow", "sequence", "block-scalar", "quoted-merge-string", "empty"],
 )
 def test_conforming_yaml_loads_as_pyyaml_loads_it(text: str) -> None:
     assert load_yaml(text, "x.yaml") == yaml.safe_load(text)
 
 
 def test_aliases_load_where_allowed_and_within_the_bound() -> None:
-    text = "base: &base {region: eu-west-1}\ndev: *base\nprod: {<<: *base, region: af-south-1}\n"
+    text = "base: &base {region: eu-west-1}\ndev: *base\nprod: [*base, *base]\n"
     assert load_yaml(text, "x.yaml", allow_aliases=True) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "expected"),
+    [
+        (
+            "sit: {<<: {region: us-east-1}, region: eu-west-1}\n",
+            {},
+            "spec.yaml:1: expected no YAML merge keys, found <<",
+        ),
+        ("a: {<<: {x: 1, y: 2}, y: 3}\n", {}, "spec.yaml:1: expected no YAML merge keys, found <<"),
+        (
+            "base: &b {region: eu-west-1}\nprod:\n  <<: *b\n  region: af-south-1\n",
+            {"allow_aliases": True},
+            "spec.yaml:3: expected no YAML merge keys, found <<",
+        ),
+    ],
+    ids=["inline-conflict", "overridden", "through-an-allowed-alias"],
+)
+def test_a_merge_key_is_refused_since_which_value_wins_is_invisible(text: str, options: dict, expected: str) -> None:
+    assert refusal(text, **options) == expected
 
 
 def refusal(text: str, **options) -> str:

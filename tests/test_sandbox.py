@@ -113,6 +113,19 @@ def test_the_bootstrap_applied_first_then_its_state_moved_into_the_bucket(sandbo
         assert subjects == [target.platform.deploy_subject(repo, ENV)]
 
 
+def test_every_repository_deployed_through_its_own_deploy_script(sandbox: Sandbox) -> None:
+    """The workflows' steps, run by the repos' scripts/deploy.sh (timed by its step markers)."""
+    infra = sandbox.target.platform.infrastructure.repo
+    gated = ["init", "static-gate", "plan", "apply", "live-gate"]
+    for deploy in sandbox.deploys:
+        for outcome in deploy[1:-1]:
+            wanted = [*gated, "validate"] if outcome.repo == infra else ["package", *gated]
+            assert [step.name for step in outcome.steps] == wanted, outcome.repo
+        log = sandbox.target.log_path(infra, "deploy").read_text(encoding="utf-8")
+        assert f"$ bash {deploying.DEPLOY_SCRIPT} {ENV}\n" in log
+        assert "deploy.sh: the static conformance gate is off (CONFORMANCE_GATE=off): skipped" in log
+
+
 def test_the_stage_serves_every_method_and_an_event_reaches_both_consumers(sandbox: Sandbox) -> None:
     for deploy in sandbox.deploys:
         assert deploy[-1].ok, _explain([deploy[-1]])

@@ -338,3 +338,33 @@ def test_emulator_redeploys_a_stage_keeping_its_settings_and_frees_the_old_deplo
         apigateway.delete_deployment(restApiId=api, deploymentId=second)
     apigateway.delete_deployment(restApiId=api, deploymentId=first)
     assert [d["id"] for d in apigateway.get_deployments(restApiId=api)["items"]] == [second]
+
+
+def test_the_deploy_script_gets_the_emulators_settings_through_its_environment() -> None:
+    from conformance.sandbox.deploy import script_environment
+
+    env = script_environment({"PATH": "/bin", "GITHUB_STEP_SUMMARY": "/tmp/summary"})
+    assert "GITHUB_STEP_SUMMARY" not in env and env["PATH"] == "/bin"
+    assert env["TF_CLI_ARGS_init"].split() == [
+        "-no-color",
+        "-reconfigure",
+        "-backend-config=use_path_style=true",
+        "-backend-config=skip_credentials_validation=true",
+        "-backend-config=skip_requesting_account_id=true",
+        "-backend-config=skip_metadata_api_check=true",
+    ]
+    assert (env["PACKAGE_ARGS"], env["CONFORMANCE_GATE"], env["PYTHON"]) == ("--no-deps", "off", sys.executable)
+    assert "-lock=false" not in env["TF_CLI_ARGS_plan"]
+    assert script_environment({}, plan_only=True)["TF_CLI_ARGS_plan"].endswith(" -lock=false")
+
+
+def test_the_deploy_scripts_step_markers_are_its_timings() -> None:
+    from conformance.sandbox.deploy import failed_step, step_timings
+
+    output = (
+        "::group::deploy.sh: init\nInitializing...\n::endgroup::\ndeploy.sh: init took 1.25 s\n"
+        "::group::deploy.sh: plan\nError: boom\n"
+    )
+    assert [(s.name, s.seconds) for s in step_timings(output)] == [("init", 1.25)]
+    assert failed_step(output) == "plan"
+    assert failed_step("error: scripts/deploy.sh ENV: expected one of dev, found 'qa'\n") == "its checks"

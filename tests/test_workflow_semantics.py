@@ -239,6 +239,15 @@ BROKEN = {
         LEAK + "step 'Terraform apply' (line 21) runs when it reads 'deploy-pro'",
     ),
     "a job-level if of another word": (deploy_job(condition_="inputs.confirm == 'yes'"), LEAK + "step"),
+    # Steps whose commands are not read here may deploy: a local (composite) action, a container image.
+    "a local action before the check": (
+        deploy_job(first="      - uses: ./.github/actions/go\n" + check_step('[ "$CONFIRM" = deploy-prod ] || exit 1')),
+        LEAK + "step './.github/actions/go' (line 16) runs when it reads ''",
+    ),
+    "a container image before the check": (
+        deploy_job(first="      - uses: docker://hashicorp/terraform:1.11\n" + check_step('[ "$CONFIRM" = x ]')),
+        LEAK + "step 'docker://hashicorp/terraform:1.11' (line 16) runs when it reads ''",
+    ),
 }
 
 
@@ -806,3 +815,91 @@ def test_a_confirmation_prefilled_with_the_word_is_not_typed(tmp_path: Path, pla
         deploy_job(condition_="inputs.confirm == 'deploy-prod'"), inputs=CONFIRM_INPUT + "    default: ''\n"
     )
     assert judge(tmp_path / "2", platform, "WF-CONFIRM", "prod", harmless) == []
+
+
+# -- WF-ONLY-DEPLOY-WORKFLOWS: no other workflow deploys around the gates ------------------------------
+
+HOTFIX = """\
+name: hotfix
+on: push
+permissions:
+  id-token: write
+jobs:
+  apply:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::093646564004:role/x
+          aws-region: af-south-1
+      - run: terraform apply -auto-approve -var-file=environments/prod.tfvars
+"""
+PLAN_ONLY = HOTFIX.replace("name: hotfix", "name: ci").replace(
+    "terraform apply -auto-approve", "terraform plan -input=false"
+)
+CALLED_ONLY = HOTFIX.replace("on: push", "on:\n  workflow_call: {}")
+CALLS_REMOTE = "on: push\njobs:\n  go:\n    uses: someone/else/.github/workflows/apply.yml@main\n"
+
+
+def other_workflows(tmp_path: Path, platform: Platform, files: dict[str, str]) -> list[str]:
+    repo = tmp_path / "fleet" / REPO
+    for relative, text in files.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_text(text, encoding="utf-8")
+    evidence = FleetEvidence(tmp_path / "fleet", platform, {"terraform": "off"})
+    check = by_id()["WF-ONLY-DEPLOY-WORKFLOWS"].static
+    assert check is not None
+    return [p.render("WF-ONLY-DEPLOY-WORKFLOWS") for p in check(RepoView(evidence, REPO, None, None), evidence)]
+
+
+ONLY_DEPLOY = (
+    "WF-ONLY-DEPLOY-WORKFLOWS: expected only .github/workflows/deploy-dev.yml, .github/workflows/deploy-prod.yml, "
+    ".github/workflows/deploy-sit.yml to deploy"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {".github/workflows/hotfix.yml": HOTFIX},
+            [
+                f"hotfix.yml:13: {ONLY_DEPLOY} (their gates: approval, "
+                "confirmation), found job apply deploys in step 'terraform apply "
+                "-auto-approve -var-file=environments/prod.tf'"
+            ],
+        ),
+        ({".github/workflows/hotfix.yaml": HOTFIX}, ["hotfix.yaml:13: "]),
+        (
+            {".github/workflows/x.yml": CALLS_REMOTE},
+            [
+                f"x.yml:4: {ONLY_DEPLOY}, found job go: the reusable workflow "
+                "someone/else/.github/workflows/apply.yml@main cannot be read "
+                "here, so it may"
+            ],
+        ),
+        ({".github/workflows/x.yml": "on: push\njobs: [\n"}, ["x.yml:3: WF-ONLY-DEPLOY-WORKFLOWS: does not parse"]),
+    ],
+    ids=["push-applies-prod", "yaml-suffix", "unread-reusable", "broken"],
+)
+def test_another_workflow_that_deploys_fails_naming_it(
+    files: dict[str, str], expected: list[str], tmp_path: Path, platform: Platform
+) -> None:
+    problems = other_workflows(tmp_path, platform, files)
+    assert len(problems) == len(expected), problems
+    for problem, start in zip(problems, expected, strict=True):
+        assert problem.startswith(f"{REPO}/.github/workflows/{start}"), problem
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {".github/workflows/ci.yml": PLAN_ONLY},  # assumes a role to plan: no deploy
+        {".github/workflows/apply.yml": CALLED_ONLY},  # runs only through a caller, judged there
+        {".github/workflows/deploy-prod.yml": HOTFIX},  # the deploy workflows are judged by their own criteria
+        {},
+    ],
+    ids=["plan-only", "workflow-call-only", "the-deploy-workflow-itself", "none"],
+)
+def test_workflows_that_do_not_deploy_pass(files: dict[str, str], tmp_path: Path, platform: Platform) -> None:
+    assert other_workflows(tmp_path, platform, files) == []

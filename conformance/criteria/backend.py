@@ -5,8 +5,10 @@ The effective backend settings are what the deploy's `terraform init` uses: the 
 block, then each `-backend-config` of that init in order (a file: `*.hcl`, `*.tfbackend`, any
 name, relative to where terraform runs: the step's `working-directory`, a `cd`, `-chdir`; or
 `key=value`, shell variables and `${{ }}` resolved through the step's env). The init judged
-is the one in a job that deploys (conformance.evidence.workflow_run); a workflow that runs no
-`terraform init` (a script does) is judged by the block and the env's backend files
+is the one in a job that deploys (conformance.evidence.workflow_run), in the step or in a
+repository script the step calls (`scripts/deploy.sh "$DEPLOY_ENV"`: read with the call's
+arguments as $1, $2, ...); a workflow whose init cannot be found (a script outside the
+repository, a tool) is judged by the block and the env's backend files
 (`terraform/**/<...env...>.hcl|.tfbackend`). What cannot be resolved fails, naming the line.
 """
 
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from conformance.core import Problem, Stop, describe, expected
@@ -25,7 +29,7 @@ from conformance.evidence.evaluate import Evaluator, Scope, Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.github_expressions import Unknown, resolve, to_text
 from conformance.evidence.hcl import Block, Body, ParseFailure
-from conformance.evidence.shell_run import Start, Value, commands
+from conformance.evidence.shell_run import Command, Start, Value, commands
 from conformance.evidence.shell_syntax import Script
 from conformance.evidence.workflow_run import TERRAFORMS, Run, Step, Workflow
 
@@ -103,14 +107,24 @@ def _defaults(level: dict[str, Any]) -> list[dict[str, Any]]:
     return [run] if isinstance(run, dict) else []
 
 
-def _join(*parts: Value) -> Value:
+def join_path(*parts: Value) -> Value:
     for part in parts:
         if isinstance(part, Unknown):
             return part
     return posixpath.normpath(posixpath.join(*[str(p) for p in parts]))
 
 
-def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
+# A repository script a step calls (`scripts/deploy.sh "$DEPLOY_ENV"`, `bash scripts/deploy.sh dev`):
+# its commands are read with the call's arguments as $1, $2, ..., a few calls deep at most.
+SCRIPT_SHELLS = ("bash", "sh")
+MAX_SCRIPT_DEPTH = 3
+ScriptReader = Callable[[str], "tuple[str, str] | None"]  # repo-relative path -> (text, file label) or None
+
+
+def step_calls(
+    workflow: Workflow, run: Run, step: Step, read_script: ScriptReader | None = None
+) -> list[TerraformCall]:
+    """The Terraform commands of one step, in order, with those of the repository scripts it calls."""
     if "run" not in step.data or run.shell(step)[0] != "sh":
         return []
     text, markers = run.run_text(step)
@@ -122,14 +136,63 @@ def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
             where = f"{file}:{first_line + script.line - 1}"
             raise Stop(Problem(where, f"cannot read the terraform init of this step: {script}"))
         return []
-    base = working_directory(run, step)
-    found = []
+    env = run.env(step.job, step)
     try:
-        written = commands(script, Start(run.env(step.job, step), markers))
+        written = commands(script, Start(env, markers))
     except (RecursionError, ValueError, IndexError, KeyError, TypeError):
         raise Stop(Problem(f"{file}:{first_line}", "cannot read the commands of this step")) from None
+    context = ScriptContext(workflow, env, read_script)
+    return command_calls(context, written, file, first_line, working_directory(run, step), 0)
+
+
+def step_inits(workflow: Workflow, run: Run, step: Step, read_script: ScriptReader | None = None) -> list[Init]:
+    return [init for call in step_calls(workflow, run, step, read_script) if (init := as_init(call)) is not None]
+
+
+@dataclass(frozen=True)
+class TerraformCall:
+    """One `terraform <subcommand>` as a deploy runs it: where it is written, the folder it runs in."""
+
+    where: str
+    directory: Value  # relative to the repository (the step's folder, `cd`s and `-chdir` applied)
+    subcommand: Value
+    arguments: list[tuple[Value, str]]  # (word, file:line) after the subcommand
+
+
+@dataclass(frozen=True)
+class ScriptContext:
+    """What following a called script needs: the parser, the step's environment, the repository's files."""
+
+    workflow: Workflow
+    env: dict[str, Value]
+    read_script: ScriptReader | None
+
+
+def script_call(words: list[Value]) -> tuple[Value, list[Value]] | None:
+    """(the script's path, its arguments) when a command runs a script by its relative path."""
+    if not words or not isinstance(words[0], str):
+        return None
+    program = words[0]
+    if program.rsplit("/", 1)[-1] in SCRIPT_SHELLS:
+        if len(words) < 2 or not isinstance(words[1], str) or words[1].startswith("-"):
+            return None
+        return words[1], words[2:]
+    if "/" in program and not program.startswith("/"):
+        return program, words[1:]
+    return None
+
+
+def command_calls(
+    context: ScriptContext, written: list[Command], file: str, first_line: int, base: Value, depth: int
+) -> list[TerraformCall]:
+    """The Terraform commands among `written` (a step's or a called script's), calls of repository scripts followed."""
+    found = []
     for command in written:
         words, lines = command.program
+        called = script_call(words)
+        if called is not None and context.read_script is not None and depth < MAX_SCRIPT_DEPTH:
+            found += script_calls(context, join_path(base, command.directory), called, depth + 1)
+            continue
         if not words or not isinstance(words[0], str) or words[0].rsplit("/", 1)[-1] not in TERRAFORMS:
             continue
         chdir: Value = "."
@@ -138,41 +201,95 @@ def step_inits(workflow: Workflow, run: Run, step: Step) -> list[Init]:
             if str(words[index]).startswith("-chdir="):
                 chdir = str(words[index]).removeprefix("-chdir=")
             index += 1
-        if index >= len(words) or words[index] != "init":
+        if index >= len(words):
             continue
-        arguments = list(zip(words[index + 1 :], lines[index + 1 :], strict=True))
-        if any(w in ("-backend=false", "--backend=false") for w, _ in arguments):
-            continue
-        flags: list[tuple[Value, str]] = []
-        position = 0
-        while position < len(arguments):
-            word, line = arguments[position]
-            text_word = word.prefix if isinstance(word, Unknown) else word
-            match = FLAG.match(text_word) if text_word.startswith("-") else None
-            if match and match.group(1) is None and "=" not in text_word and position + 1 < len(arguments):
-                position += 1
-                word, line = arguments[position]
-            elif match and isinstance(word, str):
-                word = match.group(1) or ""
-            elif match:
-                assert isinstance(word, Unknown)
-                word = Unknown(word.reason, None, word.prefix.split("=", 1)[1] if "=" in word.prefix else "")
-            else:
-                position += 1
-                continue
-            flags.append((word, f"{file}:{first_line + line - 1}"))
-            position += 1
-        directory = _join(base, command.directory, chdir)
-        found.append(Init(f"{file}:{first_line + command.line - 1}", directory, flags))
+        arguments = [
+            (w, f"{file}:{first_line + line - 1}")
+            for w, line in zip(words[index + 1 :], lines[index + 1 :], strict=True)
+        ]
+        found.append(
+            TerraformCall(
+                f"{file}:{first_line + command.line - 1}",
+                join_path(base, command.directory, chdir),
+                words[index],
+                arguments,
+            )
+        )
     return found
+
+
+def as_init(call: TerraformCall) -> Init | None:
+    """A `terraform init` that configures the backend, with its -backend-config arguments in order."""
+    if call.subcommand != "init":
+        return None
+    arguments = call.arguments
+    if any(w in ("-backend=false", "--backend=false") for w, _ in arguments):
+        return None
+    flags: list[tuple[Value, str]] = []
+    position = 0
+    while position < len(arguments):
+        word, where = arguments[position]
+        text_word = word.prefix if isinstance(word, Unknown) else word
+        match = FLAG.match(text_word) if text_word.startswith("-") else None
+        if match and match.group(1) is None and "=" not in text_word and position + 1 < len(arguments):
+            position += 1
+            word, where = arguments[position]
+        elif match and isinstance(word, str):
+            word = match.group(1) or ""
+        elif match:
+            assert isinstance(word, Unknown)
+            word = Unknown(word.reason, None, word.prefix.split("=", 1)[1] if "=" in word.prefix else "")
+        else:
+            position += 1
+            continue
+        flags.append((word, where))
+        position += 1
+    return Init(call.where, call.directory, flags)
+
+
+def script_calls(
+    context: ScriptContext, directory: Value, called: tuple[Value, list[Value]], depth: int
+) -> list[TerraformCall]:
+    """The Terraform commands of a repository script a step calls, read with the call's arguments
+    (bash runs it in the caller's folder, so its paths are relative to where it was called)."""
+    path, arguments = called
+    relative = join_path(directory, path)
+    if isinstance(relative, Unknown) or relative.startswith(("../", "/")) or relative == "..":
+        return []
+    assert context.read_script is not None
+    found = context.read_script(relative)
+    if found is None:
+        return []
+    text, file = found
+    script = context.workflow.script(text)
+    if not isinstance(script, Script):
+        if re.search(r"\bterraform\b.*\binit\b", text):
+            raise Stop(Problem(f"{file}:{script.line}", f"cannot read the terraform init of this script: {script}"))
+        return []
+    variables = {**context.env, **{str(number): value for number, value in enumerate(arguments, start=1)}}
+    try:
+        written = commands(script, Start(variables))
+    except (RecursionError, ValueError, IndexError, KeyError, TypeError):
+        raise Stop(Problem(f"{file}:1", "cannot read the commands of this script")) from None
+    return command_calls(context, written, file, 1, directory, depth)
 
 
 def deploy_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
     """The inits of the jobs that deploy (or of any job when those have none), in the module's folder first."""
-    key = ("backend inits", view.name, view.env or "")
+    for deploying in (True, False):
+        inits = [init for call in deploy_calls(view, evidence, deploying) if (init := as_init(call)) is not None]
+        if inits:
+            in_module = [i for i in inits if i.directory == MODULE_FOLDER]
+            return in_module or inits
+    return []
+
+
+def deploy_calls(view: RepoView, evidence: FleetEvidence, deploying: bool = True) -> list[TerraformCall]:
+    """The Terraform commands of the env's workflow, in order: of the jobs that deploy, or of every job."""
+    key = ("terraform calls", view.name, view.env or "", deploying)
     if key not in evidence.scratch:
         try:
-            evidence.scratch[key] = find_inits(view, evidence)
+            evidence.scratch[key] = find_calls(view, evidence, deploying)
         except Stop as stop:
             evidence.scratch[key] = stop
     found = evidence.scratch[key]
@@ -181,17 +298,22 @@ def deploy_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
     return found
 
 
-def find_inits(view: RepoView, evidence: FleetEvidence) -> list[Init]:
+def find_calls(view: RepoView, evidence: FleetEvidence, deploying: bool) -> list[TerraformCall]:
     workflow = read(view, evidence)
     if not isinstance(workflow, Workflow):
         return []
     run = Run(workflow, workflow.default_inputs(), workflow.deploy_rule)
-    for jobs in (workflow.deploying_jobs(), list(workflow.jobs)):
-        inits = [init for job_id in jobs for step in workflow.steps(job_id) for init in step_inits(workflow, run, step)]
-        if inits:
-            in_module = [i for i in inits if i.directory == MODULE_FOLDER]
-            return in_module or inits
-    return []
+    reader = partial(repo_script, view, evidence)
+    jobs = workflow.deploying_jobs() if deploying else list(workflow.jobs)
+    return [
+        call for job_id in jobs for step in workflow.steps(job_id) for call in step_calls(workflow, run, step, reader)
+    ]
+
+
+def repo_script(view: RepoView, evidence: FleetEvidence, relative: str) -> tuple[str, str] | None:
+    """A script of the repository as (text, file label), or None when it is not there or cannot be read."""
+    text = evidence.read(view.name, relative)
+    return (text, view.where(relative)) if isinstance(text, str) else None
 
 
 def from_init(view: RepoView, evidence: FleetEvidence, block: Block, init: Init) -> BackendConfig:
@@ -211,7 +333,7 @@ def from_init(view: RepoView, evidence: FleetEvidence, block: Block, init: Init)
             converted = {"true": True, "false": False}.get(value, value)
             config.settings[key.strip()] = Setting(converted, where, argument)
             continue
-        relative = _join(init.directory, argument)
+        relative = join_path(init.directory, argument)
         if isinstance(relative, Unknown) or relative.startswith(("../", "/")) or relative == "..":
             reason = relative.reason if isinstance(relative, Unknown) else "outside the repository"
             config.problems.append(Problem(where, f"-backend-config={argument}: cannot resolve the file ({reason})"))

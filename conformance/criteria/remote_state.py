@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from conformance.core import Problem, Stop, describe, expected
-from conformance.criteria.base import Criterion, RepoScope, Requirement
+from conformance.core import Problem, SkipCase, Stop, describe, expected
+from conformance.criteria.base import Criterion, RepoScope, Requirement, reads
 from conformance.criteria.hcl_checks import parse_failures, unresolved
 from conformance.evidence.evaluate import Evaluator, Ref, Scope, Unresolvable
 from conformance.evidence.fleet import FleetEvidence, RepoView
 from conformance.evidence.hcl import Attribute, Block
+from conformance.live import state as state_live
+from conformance.live.view import LiveView
 
 DATA_SOURCE = "infrastructure"
 OUTPUT_REFERENCE = re.compile(r"data\.terraform_remote_state\.(\w+)\.outputs(?:\.(\w+)|\[\"(\w+)\"\])")
@@ -109,24 +112,62 @@ def remote_state_locals(view: RepoView, _: FleetEvidence) -> list[Problem]:
     return problems
 
 
-def contract(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    """Every output the Lambda repo names exists in the infrastructure repo's outputs.tf."""
-    infrastructure = evidence.module(view.platform.infrastructure.repo)
-    if not evidence.exists(view.platform.infrastructure.repo):
-        raise Stop(Problem(view.platform.infrastructure.repo, expected("the infrastructure repository", "none")))
-    available = set(infrastructure.outputs)
-    problems = []
-    for file in view.module.files:
-        text = evidence.text(view.name, file.removeprefix(f"{view.name}/")) or ""
+def output_references(evidence: FleetEvidence, repo: str) -> Iterator[tuple[str, str]]:
+    """(`file:line`, output name) of every infrastructure output the repository's Terraform names."""
+    for file in evidence.module(repo).files:
+        text = evidence.text(repo, file.removeprefix(f"{repo}/")) or ""
         for number, line in enumerate(text.splitlines(), 1):
             if COMMENT.match(line):
                 continue
             for match in OUTPUT_REFERENCE.finditer(line):
-                name = match.group(2) or match.group(3)
-                if match.group(1) == DATA_SOURCE and name not in available:
-                    wanted = f"an output of {view.platform.infrastructure.repo}/terraform/outputs.tf"
-                    problems.append(Problem(f"{file}:{number}", expected(wanted, name)))
-    return problems
+                if match.group(1) == DATA_SOURCE:
+                    yield f"{file}:{number}", match.group(2) or match.group(3)
+
+
+def contract(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """Every output the Lambda repo names exists in the infrastructure repo's outputs.tf.
+
+    A per-repository run without the infrastructure repository (no `--infra-repo`) cannot tell: the
+    case skips saying so (a skip is reported, never a pass); `-m live` checks the same references
+    against the deployed state (CONTRACT_FROM_STATE).
+    """
+    repo = view.platform.infrastructure.repo
+    if evidence.not_given(repo):
+        raise SkipCase(
+            f"not checked: the outputs of {repo} are not here (a per-repository run: give --infra-repo DIR "
+            "to check against its outputs.tf, or run -m live to check against the deployed state)"
+        )
+    infrastructure = evidence.module(repo)
+    if not evidence.exists(repo):
+        raise Stop(Problem(repo, expected("the infrastructure repository", "none")))
+    available = set(infrastructure.outputs)
+    wanted = f"an output of {repo}/terraform/outputs.tf"
+    return [
+        Problem(where, expected(wanted, name))
+        for where, name in output_references(evidence, view.name)
+        if name not in available
+    ]
+
+
+def contract_from_state(view: LiveView) -> list[Problem]:
+    """Every output the Lambda repo names exists in the env's deployed infrastructure state (per-repository runs)."""
+    evidence = view.files
+    if not isinstance(evidence, FleetEvidence):
+        raise SkipCase("not checked: the repository's files are not given to this live run")
+    try:
+        remote_state_block(RepoView(evidence, view.repo, None, view.function))  # no data source: no contract
+    except Stop as stop:
+        return stop.problems
+    references = list(output_references(evidence, view.repo))
+    outputs = state_live.outputs(view.live)
+    if isinstance(outputs, Problem):
+        return [outputs]
+    wanted = f"an output of the {view.env} infrastructure state ({view.names.state})"
+    return [
+        Problem.drift(where, wanted, repr(name), state_live.GET_OBJECT)
+        for where, name in references
+        if name not in outputs
+    ]
 
 
 D = Requirement.LAMBDA_DATA
@@ -158,3 +199,17 @@ CRITERIA = [
         per_env=False,
     ),
 ]
+
+# The same contract after a deploy, for a per-repository live run (`--repo DIR -m live`): the outputs a
+# Lambda repo names against the env's deployed state, read through the guarded session (the state
+# object, a read INF-STATE-OUTPUTS declares already, so the guard's allow-list is the same). Planned
+# only for a per-repository run; a fleet run checks the contract against the infrastructure checkout.
+CONTRACT_FROM_STATE = Criterion(
+    id="LAMBDA-OUTPUT-CONTRACT",
+    title="Every output a Lambda repo names exists in the infrastructure outputs (the deployed state)",
+    requirement=D,
+    scope=RepoScope.LAMBDA,
+    files=("terraform/*.tf", "<AWS>/infrastructure state"),
+    live=contract_from_state,
+    live_reads=reads(str(state_live.STATE_READ)),
+)

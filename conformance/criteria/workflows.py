@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from conformance.core import Problem, Stop, expected
+from conformance.criteria.backend import MODULE_FOLDER, TerraformCall, as_init, deploy_calls, join_path
 from conformance.criteria.base import Criterion, Profile, RepoScope, Requirement
 from conformance.criteria.deploy_workflow import cannot_resolve, load, workflow_path
 from conformance.evidence.fleet import FleetEvidence, RepoView
@@ -351,6 +352,55 @@ def pinned(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     ]
 
 
+# -- what the deploy runs -------------------------------------------------------------------------
+
+
+VAR_FILE = re.compile(r"^--?var-file(?:=(.*))?$", re.S)
+
+
+def var_files(call: TerraformCall) -> list[str]:
+    """The -var-file paths of a plan or apply, relative to the repository (those it can tell)."""
+    found = []
+    words = [word for word, _ in call.arguments]
+    for index, word in enumerate(words):
+        match = VAR_FILE.match(word) if isinstance(word, str) else None
+        if not match:
+            continue
+        value = match.group(1) if match.group(1) is not None else (words[index + 1] if index + 1 < len(words) else "")
+        path = join_path(call.directory, value) if isinstance(value, str) else value
+        if isinstance(path, str):
+            found.append(path)
+    return found
+
+
+def terraform_deploy(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
+    """The deploy (its steps, or a repository script a step calls) inits the backend, plans or applies
+    with the env's variables and applies, init first."""
+    workflow = load(view, evidence)
+    calls = deploy_calls(view, evidence)
+    where = workflow.file.where("jobs")
+    inits = [index for index, call in enumerate(calls) if as_init(call) is not None]
+    applies = [index for index, call in enumerate(calls) if call.subcommand == "apply"]
+    wanted = f"{MODULE_FOLDER}/environments/{view.env}.tfvars"
+    given = [path for call in calls if call.subcommand in ("plan", "apply") for path in var_files(call)]
+    problems = []
+    if not inits:
+        problems.append(Problem(where, expected(f"terraform init with the backend {IN_THE_DEPLOY}", "none")))
+    if not applies:
+        problems.append(Problem(where, expected(f"terraform apply {IN_THE_DEPLOY}", "none")))
+    if wanted not in given:
+        shown = ", ".join(dict.fromkeys(given)) or "none"
+        problems.append(Problem(where, expected(f"terraform plan or apply with -var-file {wanted}", shown)))
+    if inits and applies and inits[0] > applies[-1]:
+        problems.append(
+            Problem(calls[applies[-1]].where, expected("terraform init before terraform apply", "apply first"))
+        )
+    return problems
+
+
+IN_THE_DEPLOY = "(in a job that deploys, or a repository script it calls)"
+
+
 # -- which envs ----------------------------------------------------------------------------------
 
 
@@ -434,6 +484,15 @@ CRITERIA = [
         scope=EVERY,
         files=FILES,
         static=schema,
+    ),
+    Criterion(
+        id="WF-TERRAFORM-DEPLOY",
+        profile=Profile.PLATFORM,
+        title="The deploy runs terraform init, plan or apply with the env's variables, and apply",
+        requirement=W,
+        scope=EVERY,
+        files=(*FILES, "scripts/deploy.sh"),
+        static=terraform_deploy,
     ),
     Criterion(
         id="WF-PINNED",

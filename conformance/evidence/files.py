@@ -254,7 +254,7 @@ class LocalFiles:
 
         The rule REPO-GIT applies, and `fleet status|update` before any git command of theirs.
         """
-        for relative, what in ((repo, "a repository"), (f"{repo}/.git", "a .git")):
+        for relative, what in ((repo, "a repository"), (_join(repo, ".git"), "a .git")):
             _, refused = self._locate(relative)
             if refused:
                 return f"{what} that {refused}"
@@ -407,10 +407,10 @@ class HostFiles:
         return sorted(str(p.relative_to(self.root)) for p in found if suffixes is None or p.suffix in suffixes)
 
     def commit_count(self, repo: str) -> int | str:
-        for relative, what in ((repo, "a repository"), (f"{repo}/.git", "a .git")):
+        for relative, what in ((repo, "a repository"), (_join(repo, ".git"), "a .git")):
             if refused := self._refusal(relative, self._run(_CHECK, relative)):
                 return f"{what} that {refused.reason}"
-        if not self.exists(f"{repo}/.git"):
+        if not self.exists(_join(repo, ".git")):
             return "not a git repository"
         result = self.host.run(f"git -C {shlex.quote(self._path(repo))} -c core.fsmonitor=false rev-list --count HEAD")
         return int(result.stdout.strip()) if result.rc == 0 else "no commit yet"

@@ -53,9 +53,15 @@ class FleetEvidence:
     """Cached reads of the repositories under `root`."""
 
     def __init__(
-        self, root: Path, platform: Platform, options: dict[str, Any] | None = None, files: RepoFiles | None = None
+        self,
+        root: Path,
+        platform: Platform,
+        options: dict[str, Any] | None = None,
+        files: RepoFiles | None = None,
+        given: frozenset[str] | None = None,
     ) -> None:
         self.root = root
+        self.given = given  # a per-repository run: the repositories it was handed (None: the fleet under root)
         self.files: RepoFiles = files or LocalFiles(root)
         self.platform = platform
         self.options = options or {}
@@ -78,6 +84,10 @@ class FleetEvidence:
         if self.terraform_refusals(repo):
             return None
         return self.files.local_path(repo)
+
+    def not_given(self, repo: str) -> bool:
+        """A repository this run was not handed (a per-repository run), as opposed to one missing from the fleet."""
+        return self.given is not None and repo not in self.given
 
     def exists(self, repo: str, relative: str = "") -> bool:
         return self._once(("exists", repo, relative), lambda: self.files.exists(f"{repo}/{relative}".rstrip("/")))

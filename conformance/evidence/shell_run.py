@@ -130,6 +130,8 @@ def _lookup(name: str, state: _State) -> Value | None:
     """A parameter's value; None when it is not set."""
     if name == "?":
         return str(state.status) if state.status is not None else Unknown("$? of an unknown command")
+    if name.isdigit() and name in state.variables:  # a script followed from its call: its arguments
+        return state.variables[name]
     if not re.match(r"[A-Za-z_]", name):
         return Unknown(f"${name} is set only when the script runs")
     return state.variables.get(name)

@@ -146,8 +146,15 @@ def _aws_writes(words: list[Value]) -> bool:
     return not operation.startswith(AWS_READS)
 
 
+# Actions whose steps are not read here: a local action (`./path`, a composite of run steps in this
+# repository) and a container image can run anything, so they count as steps that may deploy.
+UNREAD_ACTIONS = ("./", "docker://")
+
+
 def deploying_action(uses: str) -> bool:
     name = uses.split("@", 1)[0].lower()
+    if name.startswith(UNREAD_ACTIONS):
+        return True
     return "deploy" in name or name.endswith("terraform-apply") or name.endswith("/apply")
 
 

@@ -1,12 +1,11 @@
 """`python -m conformance precommit`: the static suite on the one repository pre-commit runs in.
 
-Until the suite checks a single repository by itself (`--repo DIR`, phase 2), this runs it on the
-folder holding the repository (`--repos-root` = its parent) and keeps only this repository's cases
-(`-k`): the checkout's folder must be named as the repository, and the cross-repository checks of a
-Lambda repository (data.tf against the infrastructure's outputs) need the infrastructure repository
-checked out beside it. The spec is `--platform FILE`, or the kit's own: the checkout this package
-runs from, or the kit clone pre-commit installed it from (pre-commit keeps the hook's virtualenv
-inside that clone).
+It runs the suite's per-repository mode (`--repo` = the repository's top folder): that repository's
+cases, whatever its folder is called (its `.cruft.json` says which of the spec's it is). A Lambda
+repository's check of data.tf against the infrastructure's outputs is reported skipped, saying why
+(`--infra-repo DIR` after `--` checks it against a checkout of the infrastructure repository). The
+spec is `--platform FILE`, or the kit's own: the checkout this package runs from, or the kit clone
+pre-commit installed it from (pre-commit keeps the hook's virtualenv inside that clone).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from conformance.paths import DEFAULT_PLATFORM
 from conformance.suite_command import suite_command
 
 SPEC = Path("infra") / "platform.yaml"
-NO_TESTS_COLLECTED = 5
 
 
 class PrecommitError(RuntimeError):
@@ -46,32 +44,17 @@ def repository_of(folder: Path) -> Path:
     return Path(result.stdout.strip()).resolve()
 
 
-def selection(name: str) -> str:
-    """`-k` for one repository's cases: ids end in `[repo]` or `[repo-env]` (never another repo's prefix)."""
-    return f"[{name}] or [{name}-"
-
-
 def precommit_command(repo: Path, platform: Path | None, pytest_args: list[str]) -> list[str]:
-    repo = repository_of(repo)
     spec = platform or kit_spec()
-    return suite_command(repo.parent, marker="static", platform=spec, extra=["-k", selection(repo.name), *pytest_args])
+    return suite_command(repo=repository_of(repo), marker="static", platform=spec, extra=pytest_args)
 
 
 def run_precommit(repo: Path, platform: Path | None, pytest_args: list[str]) -> int:
-    """Run the static suite for `repo`; its exit code (no case for the repository is a failure, said once)."""
+    """Run the static suite for `repo`; its exit code (a folder that is no repository of the spec: one line)."""
     try:
         command = precommit_command(repo, platform, pytest_args)
     except PrecommitError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # From the folder holding the repository, so pytest takes none of the repository's own settings or conftest.
-    code = subprocess.run(command, check=False, cwd=repository_of(repo).parent).returncode
-    if code == NO_TESTS_COLLECTED:
-        name = repository_of(repo).name
-        print(
-            f"error: the suite has no case for {name!r}: expected the checkout's folder to be named as a "
-            "repository of the spec",
-            file=sys.stderr,
-        )
-        return 1
-    return code
+    return subprocess.run(command, check=False, cwd=repository_of(repo).parent).returncode

@@ -82,7 +82,7 @@ def render_shared_files(context: dict[str, Any], project: Path) -> list[Path]:
     for source in _sources(COMMON):
         relative = source.relative_to(COMMON)
         text = jinja.get_template(source.relative_to(SHARED).as_posix()).render(base)
-        written.append(_write(project / relative, text))
+        written.append(_write(project / relative, text, executable=bool(source.stat().st_mode & 0o111)))
     for env in context["_platform"]["env_names"]:
         values = {**base, "env": environment_values(context, env)}
         for source in _sources(PER_ENV):
@@ -92,7 +92,10 @@ def render_shared_files(context: dict[str, Any], project: Path) -> list[Path]:
     return written
 
 
-def _write(path: Path, text: str) -> Path:
+def _write(path: Path, text: str, executable: bool = False) -> Path:
+    """Write a rendered file; an executable source (scripts/deploy.sh) stays executable."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+    if executable:
+        path.chmod(path.stat().st_mode | 0o111)
     return path

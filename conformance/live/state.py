@@ -7,9 +7,11 @@ bucket and key come from the spec, exactly as data.tf's `terraform_remote_state`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from conformance.core import Read
+from conformance.core import Problem, Read
 from conformance.live import apigateway, dynamodb, s3, sns, sqs
 from conformance.live.errors import Subject
 from conformance.live.session import LiveEnv
@@ -17,6 +19,7 @@ from conformance.platform.model import LambdaFunction, Platform
 
 KIND = "state"
 STATE_READ = Read("s3", "GetObject", "state")
+GET_OBJECT = "get_object → outputs"
 
 
 def document(live: LiveEnv) -> bytes:
@@ -25,6 +28,19 @@ def document(live: LiveEnv) -> bytes:
     subject = Subject(names.state, "the infrastructure state object", KIND)
     params = {"Bucket": names.state_bucket, "Key": names.state_key}
     return live.call("s3", "GetObject", params, subject, post=lambda response: response["Body"].read())
+
+
+def outputs(live: LiveEnv) -> dict[str, Any] | Problem:
+    """The state's outputs (name -> entry), or the drift saying what the object holds instead."""
+    where = live.names.state
+    try:
+        state = json.loads(document(live))
+    except ValueError:
+        return Problem.drift(where, "a Terraform state (JSON)", "a body that is not JSON", "get_object → Body")
+    found = state.get("outputs") if isinstance(state, dict) else None
+    if not isinstance(found, dict):
+        return Problem.drift(where, "a Terraform state with outputs", "none", GET_OBJECT)
+    return found
 
 
 def _api_arn(live: LiveEnv) -> str:

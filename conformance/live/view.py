@@ -1,8 +1,13 @@
-"""What a live check is handed: one live case's view of the env's reader, the repository and its Lambda."""
+"""What a live check is handed: one live case's view of the env's reader, the repository and its Lambda.
+
+`files` is the run's reader of the repositories' files (a conformance.evidence FleetEvidence, which this
+layer does not import), for a live check that compares a repository's files with what is deployed.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.live.session import LiveEnv
 from conformance.platform.model import LambdaFunction, Names, Platform
@@ -13,6 +18,7 @@ class LiveView:
     live: LiveEnv
     repo: str
     function: LambdaFunction | None
+    files: Any = None
 
     @property
     def platform(self) -> Platform:

@@ -111,6 +111,7 @@ def platform_context(platform: Platform) -> dict[str, Any]:
         "infrastructure_repo": infra.repo,
         "conformance": {
             "repository": f"{platform.github.organisation}/{platform.conformance.repository}",
+            "kit_ref": platform.conformance.kit_ref,
             "role_name": hcl_name(platform, platform.conformance.readonly_role),
             "subjects": platform.conformance_subjects(HCL_ENVIRONMENT),
         },

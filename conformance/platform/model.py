@@ -239,10 +239,15 @@ class Conformance(Strict):
     repository_id: StrictInt = Field(gt=0)
     immutable_subject: str = "{organisation}@{organisation_id}/{repository}@{repository_id}"
     readonly_role: str
+    # The kit the generated deploy workflows install (the repository above): pinned, never a branch.
+    kit_ref: str
 
     _thing = field_validator("readonly_role")(check_thing)
     _repository = field_validator("repository")(check_repo_name)
     _subject = field_validator("immutable_subject")(lambda v: check_pattern(v, names.OIDC_SUBJECT))
+    _kit_ref = field_validator("kit_ref")(
+        matching(names.KIT_REF, "a full 40-hex commit SHA or a version tag like v1.2.3 (never a branch)")
+    )
 
 
 class KeyAttribute(Strict):
@@ -351,6 +356,13 @@ class Alarm(Strict):
     period_seconds: StrictInt = Field(ge=60, le=86400)
 
     _thing = field_validator("thing")(check_thing)
+
+    @field_validator("period_seconds")
+    @classmethod
+    def _whole_minutes(cls, value: int) -> int:
+        if value % 60:  # CloudWatch takes 10, 30 or a multiple of 60; under 60 is refused above
+            raise ValueError(f"expected a multiple of 60 seconds (CloudWatch refuses others), found {value}")
+        return value
 
 
 class ApiStage(Strict):
@@ -586,7 +598,7 @@ class Lambdas(Strict):
     runtime: str
     memory_mb: StrictInt = Field(ge=128, le=10240)
     timeout_seconds: StrictInt = Field(ge=1, le=900)
-    batch_size: StrictInt = Field(ge=1, le=10000)
+    batch_size: StrictInt = Field(ge=1)
     required_locals: tuple[str, ...]
     remote_state_locals: dict[str, str]
     functions: tuple[LambdaFunction, ...]
@@ -607,6 +619,13 @@ class Lambdas(Strict):
 
     _repo = field_validator("repo")(lambda v: check_pattern(v, names.LAMBDA_REPO))
     _runtime = field_validator("runtime")(matching(names.LAMBDA_RUNTIME, "a Python Lambda runtime like python3.12"))
+
+    @field_validator("batch_size")
+    @classmethod
+    def _batch_without_window(cls, value: int) -> int:
+        if value > 10:  # more only with a batching window, which the spec does not set
+            raise ValueError(f"expected at most 10 (an SQS event source without a batching window), found {value}")
+        return value
 
     @field_validator("functions")
     @classmethod
@@ -790,6 +809,18 @@ class Platform(Strict):
                         "(two consumers of one queue each miss the other's messages)"
                     )
                 readers[queue] = function.name
+                visibility = infra.queue_spec(queue).visibility_timeout_seconds
+                if lambdas.timeout_seconds > visibility:
+                    raise SpecProblems(
+                        [
+                            (
+                                "lambdas.timeout_seconds",
+                                f"expected at most the visibility timeout of {queue} ({visibility} s), which "
+                                f"{function.name} reads (AWS refuses the event source mapping otherwise), "
+                                f"found {lambdas.timeout_seconds}",
+                            )
+                        ]
+                    )
         return self
 
     # -- derived names: the only place a name pattern is applied ---------------------------

@@ -39,6 +39,8 @@ PINNED_ACTION = strict(
     r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9_.-]{1,100}(?:/[A-Za-z0-9_.-]{1,100})*"
     r"@[0-9a-f]{40} # v[0-9]{1,4}(?:\.[0-9]{1,4}){0,2}(?:-[0-9A-Za-z.]{1,20})?"
 )
+# A pinned kit: a full commit SHA or a version tag (v1.2.3, v1.2.3-rc1); never a branch.
+KIT_REF = strict(r"[0-9a-f]{40}|v[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}(?:-[0-9A-Za-z.]{1,20})?")
 IAM_ROLE_NAME = strict(r"[A-Za-z0-9+=,.@_-]{1,64}")
 DYNAMODB_TABLE_NAME = strict(r"[A-Za-z0-9_.-]{3,255}")
 S3_BUCKET = strict(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")

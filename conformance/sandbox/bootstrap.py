@@ -28,7 +28,7 @@ from conformance.sandbox.deploy import (
     INIT_LOCK,
     RepoOutcome,
     Step,
-    backend_arguments,
+    emulator_backend_arguments,
     plan_all,
     planned_changes,
     run_terraform,
@@ -61,7 +61,7 @@ def var_file(target: Target) -> str:
 def s3_backend_arguments(target: Target) -> list[str]:
     """The repository's backend settings for its env (from terraform/), plus the emulator's."""
     own = f"-backend-config={ENVIRONMENTS}/{target.env}.backend.hcl"
-    return [own, *(a for a in backend_arguments(target) if "environments/" not in a)]
+    return [own, *emulator_backend_arguments()]
 
 
 def state_in_bucket(target: Target) -> bool:

@@ -1,17 +1,25 @@
-"""Deploy the generated repositories into the emulator with the real Terraform.
+"""Deploy the generated repositories into the emulator through their own `scripts/deploy.sh`.
 
 The infrastructure repository first, then the Lambda repositories side by side (each reads the
 infrastructure outputs through `terraform_remote_state` from the emulated S3 backend, and each
-has its own state key, so they do not wait on one another). Nothing in a repository changes:
+has its own state key, so they do not wait on one another). Each deploy is the repository's own
+`scripts/deploy.sh ENV`, the script its deploy workflow runs, so the sandbox exercises the
+workflows' steps (package, init with the env's backend file, plan, apply of that plan, the
+infrastructure's validate_infrastructure.py), not a copy of them. Nothing in a repository changes;
+what points the script at the emulator is its environment and one ignored file:
 
-- the provider reaches the emulator through `AWS_ENDPOINT_URL*` variables (emulator.client_environment);
-- the S3 backend through `-backend-config` arguments next to the repository's own
-  `environments/<env>.backend.hcl`;
-- `terraform_remote_state` through an override file (overrides.py);
-- each Lambda zip is built by the repository's own `scripts/package_lambda.py --no-deps`: the
-  code only, no dependencies, so the sandbox stays offline and fast (the emulator never runs the
-  functions; a real deploy builds the zip with its dependencies).
+- the provider and validate_infrastructure.py reach the emulator through `AWS_ENDPOINT_URL*`
+  (emulator.client_environment);
+- the S3 backend through `TF_CLI_ARGS_init` (`-backend-config` settings Terraform adds to the
+  script's own `-backend-config=environments/<env>.backend.hcl`), plus `-reconfigure` and `-no-color`;
+- `terraform_remote_state` through an override file (overrides.py; `*_override.tf` is git-ignored);
+- `PACKAGE_ARGS=--no-deps`: each Lambda zip is the code only, so the sandbox stays offline and
+  fast (the emulator never runs the functions; a real deploy builds the zip with its dependencies);
+- `TF_CLI_ARGS_plan`/`TF_CLI_ARGS_apply`: the parallelism below;
+- `CONFORMANCE_GATE=off`: the script's static and live conformance gates are skipped (saying so);
+  the sandbox runs the whole suite over the fleet after the deploy instead (suite.py).
 
+The script marks each step (`deploy.sh: STEP took SECONDS s`); those are the per-step timings.
 Where it deploys is a `Target` (target.py); every process it starts runs under `CHILDREN`, the
 project's one process supervisor (conformance.tooling.processes), so a stop request ends them.
 """
@@ -24,7 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,40 +101,18 @@ def terraform_environment(target: Target, base: Mapping[str, str] | None = None)
     return env
 
 
-def backend_arguments(target: Target) -> list[str]:
-    """`terraform init` arguments: the repo's own backend file plus what the emulator needs."""
-    return [
-        f"-backend-config=environments/{target.env}.backend.hcl",
-        "-backend-config=use_path_style=true",
-        "-backend-config=skip_credentials_validation=true",
-        "-backend-config=skip_requesting_account_id=true",
-        "-backend-config=skip_metadata_api_check=true",
-    ]
-
-
 def var_file(target: Target) -> str:
     return f"-var-file=environments/{target.env}.tfvars"
 
 
 CHILDREN = Children()  # every process the sandbox's deploy and plan start
+# One `terraform init` at a time where the sandbox runs Terraform itself (bootstrap/): they share the plugin cache.
+INIT_LOCK = threading.Lock()
 
 
 def run_terraform(args: list[str], folder: Path, env: Mapping[str, str]) -> terraform.TerraformRun:
     code, output = CHILDREN.run([terraform.terraform_binary(), *args], folder, env, TERRAFORM_TIMEOUT_SECONDS)
     return terraform.TerraformRun(code, output)
-
-
-def _run(
-    target: Target, outcome: RepoOutcome, step: str, args: list[str], env: dict[str, str]
-) -> terraform.TerraformRun:
-    """One Terraform command in the repo's terraform/ folder, timed; its output kept in workdir/logs."""
-    started = time.perf_counter()
-    result = run_terraform(args, target.terraform_dir(outcome.repo), env)
-    outcome.steps.append(Step(step, time.perf_counter() - started))
-    log = target.log_path(outcome.repo, step)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(f"$ terraform {' '.join(args)}\n{result.output}", encoding="utf-8")
-    return result
 
 
 def _fail(outcome: RepoOutcome, message: str, output: str) -> RepoOutcome:
@@ -135,88 +121,96 @@ def _fail(outcome: RepoOutcome, message: str, output: str) -> RepoOutcome:
     return outcome
 
 
-def package_lambda(repo_dir: Path) -> tuple[int, str]:
-    """The repository's own packaging script, code only (`--no-deps`): offline and fast."""
-    return CHILDREN.run([sys.executable, "scripts/package_lambda.py", "--no-deps"], repo_dir, os.environ, 300)
+DEPLOY_SCRIPT = "scripts/deploy.sh"
+STEP_STARTED = re.compile(r"^::group::deploy\.sh: (\S+)$", re.M)
+STEP_DONE = re.compile(r"^deploy\.sh: (\S+) took ([0-9.]+) s$", re.M)
+# The script's conformance gates: off in the sandbox, which runs the whole suite after the deploy.
+GATE = "off"
 
 
-# One `terraform init` at a time: they share the plugin cache (and take a second or two each).
-INIT_LOCK = threading.Lock()
+def emulator_backend_arguments() -> list[str]:
+    """What the S3 backend needs besides the repository's own settings to reach the emulator."""
+    return [
+        "-backend-config=use_path_style=true",
+        "-backend-config=skip_credentials_validation=true",
+        "-backend-config=skip_requesting_account_id=true",
+        "-backend-config=skip_metadata_api_check=true",
+    ]
 
 
-def init(target: Target, repo: str, env: dict[str, str], outcome: RepoOutcome) -> bool:
-    folder = target.terraform_dir(repo)
-    overrides = write_remote_state_override(folder, target.endpoint_url)
-    if overrides is not None:
-        run_terraform(["fmt", overrides.name], folder, env)
-    with INIT_LOCK:
-        result = _run(
-            target,
-            outcome,
-            "init",
-            ["init", "-input=false", "-no-color", "-reconfigure", *backend_arguments(target)],
-            env,
-        )
-    if not result.ok:
-        _fail(outcome, f"{repo}: terraform init failed (exit {result.returncode})", result.output)
-    return result.ok
+def backend_arguments(target: Target) -> list[str]:
+    """`terraform init` arguments: the repo's own backend file plus what the emulator needs (bootstrap/)."""
+    return [f"-backend-config=environments/{target.env}.backend.hcl", *emulator_backend_arguments()]
 
 
-def prepare_repo(target: Target, repo: str, env: dict[str, str], lambda_repo: bool) -> RepoOutcome:
-    """Package (Lambda repos) and init one repository: nothing here needs another repo's state."""
+def script_environment(env: Mapping[str, str], plan_only: bool = False) -> dict[str, str]:
+    """`scripts/deploy.sh`'s environment in the sandbox: Terraform's and the emulator's, plus its settings."""
+    script_env = {key: value for key, value in env.items() if key != "GITHUB_STEP_SUMMARY"}
+    script_env.update(
+        TF_IN_AUTOMATION="true",
+        TF_CLI_ARGS_init=" ".join(["-no-color", "-reconfigure", *emulator_backend_arguments()]),
+        TF_CLI_ARGS_plan=f"-no-color -parallelism={APPLY_PARALLELISM}" + (" -lock=false" if plan_only else ""),
+        TF_CLI_ARGS_apply=f"-no-color -parallelism={APPLY_PARALLELISM}",
+        PYTHON=sys.executable,
+        PACKAGE_ARGS="--no-deps",
+        CONFORMANCE_GATE=GATE,
+    )
+    return script_env
+
+
+def step_timings(output: str) -> list[Step]:
+    """The steps the script reported as done, with their seconds."""
+    return [Step(name, float(seconds)) for name, seconds in STEP_DONE.findall(output)]
+
+
+def run_deploy_script(
+    target: Target, repo: str, env: Mapping[str, str], plan_only: bool = False
+) -> tuple[RepoOutcome, int, str]:
+    """The repository's own `scripts/deploy.sh ENV [--plan-only]`: (outcome with its steps, exit code, output)."""
     outcome = RepoOutcome(repo)
     repo_dir = target.repo_dir(repo)
-    if not (repo_dir / "terraform").is_dir():
-        return _fail(outcome, f"{repo}: no terraform/ folder in {repo_dir}", "")
-    if lambda_repo:
-        started = time.perf_counter()
-        code, output = package_lambda(repo_dir)
-        outcome.steps.append(Step("package", time.perf_counter() - started))
-        if code != 0:
-            return _fail(outcome, f"{repo}: scripts/package_lambda.py --no-deps failed (exit {code})", output)
-    init(target, repo, env, outcome)
+    if not (repo_dir / DEPLOY_SCRIPT).is_file():
+        _fail(outcome, f"{repo}: no {DEPLOY_SCRIPT} in {repo_dir}", "")
+        return outcome, 1, ""
+    terraform_dir = target.terraform_dir(repo)
+    overrides = write_remote_state_override(terraform_dir, target.endpoint_url)
+    if overrides is not None:
+        run_terraform(["fmt", overrides.name], terraform_dir, env)
+    command = ["bash", DEPLOY_SCRIPT, target.env, *(["--plan-only"] if plan_only else [])]
+    started = time.perf_counter()
+    code, output = CHILDREN.run(command, repo_dir, script_environment(env, plan_only), TERRAFORM_TIMEOUT_SECONDS)
+    outcome.steps = step_timings(output) or [Step("deploy.sh", time.perf_counter() - started)]
+    log = target.log_path(repo, "plan" if plan_only else "deploy")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(f"$ {' '.join(command)}\n{output}", encoding="utf-8")
+    return outcome, code, output
+
+
+def failed_step(output: str) -> str:
+    started = STEP_STARTED.findall(output)
+    return started[-1] if started else "its checks"
+
+
+def deploy_repo(target: Target, repo: str, env: Mapping[str, str]) -> RepoOutcome:
+    """`scripts/deploy.sh ENV` of one repository: package (Lambda repos), init, plan, apply (, validate)."""
+    outcome, code, output = run_deploy_script(target, repo, env)
+    if code != 0 and outcome.ok:
+        _fail(outcome, f"{repo}: {DEPLOY_SCRIPT} {target.env} failed at {failed_step(output)} (exit {code})", output)
     return outcome
 
 
-def apply_repo(target: Target, outcome: RepoOutcome, env: dict[str, str]) -> RepoOutcome:
-    """`terraform apply` of a prepared repository (a failed preparation is passed through)."""
+def plan_repo(target: Target, repo: str, env: Mapping[str, str]) -> RepoOutcome:
+    """`scripts/deploy.sh ENV --plan-only`: `changes` is False when the deployment matches the code."""
+    outcome, code, output = run_deploy_script(target, repo, env, plan_only=True)
     if not outcome.ok:
         return outcome
-    result = _run(
-        target,
-        outcome,
-        "apply",
-        ["apply", "-auto-approve", "-input=false", "-no-color", f"-parallelism={APPLY_PARALLELISM}", var_file(target)],
-        env,
-    )
-    if not result.ok:
-        return _fail(outcome, f"{outcome.repo}: terraform apply failed (exit {result.returncode})", result.output)
-    return outcome
-
-
-def deploy_repo(target: Target, repo: str, env: dict[str, str], lambda_repo: bool) -> RepoOutcome:
-    """Package (Lambda repos), init and apply one repository."""
-    return apply_repo(target, prepare_repo(target, repo, env, lambda_repo), env)
-
-
-def plan_repo(target: Target, repo: str, env: dict[str, str]) -> RepoOutcome:
-    """`terraform plan -detailed-exitcode`: `changes` is False when the deployment matches the code."""
-    outcome = RepoOutcome(repo)
-    folder = target.terraform_dir(repo)
-    if not (folder / ".terraform").is_dir() and not init(target, repo, env, outcome):
-        return outcome
-    result = _run(
-        target,
-        outcome,
-        "plan",
-        ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false", var_file(target)],
-        env,
-    )
-    if result.returncode == 1:
-        return _fail(outcome, f"{repo}: terraform plan failed", result.output)
-    outcome.changes = result.returncode == 2
+    if code not in (0, 2) or failed_step(output) != "plan":
+        return _fail(
+            outcome, f"{repo}: {DEPLOY_SCRIPT} {target.env} --plan-only failed at {failed_step(output)}", output
+        )
+    outcome.changes = code == 2
     if outcome.changes:
-        outcome.output_tail = planned_changes(result.output)
+        outcome.output_tail = planned_changes(output)
     return outcome
 
 
@@ -259,7 +253,9 @@ def deploy(
 ) -> list[RepoOutcome]:
     """Deploy the infrastructure repository, then the Lambda repositories in parallel.
 
-    Stops after the infrastructure repository when it fails: the others read its outputs.
+    Stops after the infrastructure repository when it fails: the others read its outputs. The
+    first repository deploys alone, so that its `terraform init` fills the shared plugin cache
+    before the others read it side by side.
     """
     env = terraform_environment(target, base_env)
     infra, lambda_repos = selected(target, only)
@@ -275,21 +271,10 @@ def deploy(
     repos = ([infra] if infra else []) + lambda_repos
     if not repos:
         return outcomes
+    if not report(deploy_repo(target, repos[0], env)).ok and repos[0] == infra:
+        return outcomes
     with _pool(jobs) as pool:
-        # The infrastructure repo is initialised first (that fills the plugin cache; inits run one
-        # at a time anyway, see INIT_LOCK). The Lambda repositories are packaged and initialised
-        # while the infrastructure applies (its apply is mostly the provider waiting) and applied
-        # once its outputs are in the state.
-        first: Future[RepoOutcome] = Future()
-        first.set_result(prepare_repo(target, repos[0], env, repos[0] != infra))
-        prepared = {repos[0]: first}
-        prepared.update({repo: pool.submit(prepare_repo, target, repo, env, True) for repo in repos[1:]})
-        if infra is not None and not report(apply_repo(target, prepared[infra].result(), env)).ok:
-            for future in prepared.values():
-                future.cancel()
-            return outcomes
-        applied = [pool.submit(lambda f: apply_repo(target, f.result(), env), prepared[repo]) for repo in lambda_repos]
-        for future in applied:
+        for future in [pool.submit(deploy_repo, target, repo, env) for repo in repos[1:]]:
             report(future.result())
     return outcomes
 

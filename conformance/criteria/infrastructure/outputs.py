@@ -11,7 +11,6 @@ ARN from the dead-letter queue is not the change queue's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from conformance.core import Problem, SkipCase, Stop, describe, expected
@@ -30,7 +29,7 @@ from conformance.live import state as state_live
 from conformance.live.errors import Missing
 from conformance.live.view import LiveView
 
-GET_OBJECT = "get_object → outputs"
+GET_OBJECT = state_live.GET_OBJECT
 
 
 # The spec's resource kinds (infrastructure.outputs: `<kind>.<attribute>`) and how to find each in the HCL.
@@ -93,14 +92,9 @@ def output_values(view: RepoView, _: FleetEvidence) -> list[Problem]:
 
 def state_outputs_live(view: LiveView) -> list[Problem]:
     where = view.names.state
-    raw = state_live.document(view.live)
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        return [Problem.drift(where, "a Terraform state (JSON)", "a body that is not JSON", "get_object → Body")]
-    outputs = document.get("outputs") if isinstance(document, dict) else None
-    if not isinstance(outputs, dict):
-        return [Problem.drift(where, "a Terraform state with outputs", "none", GET_OBJECT)]
+    outputs = state_live.outputs(view.live)
+    if isinstance(outputs, Problem):
+        return [outputs]
     problems, uncompared = [], []
     for name, source in view.platform.infrastructure.outputs.items():
         if name not in outputs:
