@@ -74,16 +74,20 @@ def drift_targets(args: argparse.Namespace) -> int:
 
 def drift_alert(args: argparse.Namespace) -> int:
     """Decide one env's alert: `name=value` lines for $GITHUB_OUTPUT; the issue body to --body."""
-    import json
     from pathlib import Path
 
     from conformance.ci.drift_alert import LABEL, TITLE, issue_action, verdict
+    from conformance.safe_json import loads
 
     found = verdict(args.env, Path(args.report), args.run_url)
     Path(args.body).write_text(found.body, encoding="utf-8")
     lines = [f"alert={'true' if found.alert else 'false'}", f"headline={found.headline}"]
     if found.alert and args.open_issues:
-        open_issues = json.loads(Path(args.open_issues).read_text(encoding="utf-8") or "[]")
+        try:
+            open_issues = loads(Path(args.open_issues).read_text(encoding="utf-8") or "[]")
+        except (OSError, ValueError) as error:
+            print(f"error: {args.open_issues}: {error}", file=sys.stderr)
+            return 2
         action, number = issue_action(args.env, open_issues)
         lines += [f"action={action}", f"issue={number or ''}"]
     lines += [f"label={LABEL.format(env=args.env)}", f"title={TITLE.format(env=args.env)}"]
@@ -92,15 +96,28 @@ def drift_alert(args: argparse.Namespace) -> int:
 
 
 def sarif(args: argparse.Namespace) -> int:
-    """Turn a `--conformance-json` report into SARIF 2.1.0 for code scanning."""
-    from conformance.sarif import read_report, write_sarif
+    """Turn a `--conformance-json` report into SARIF 2.1.0 for code scanning.
+
+    A report of an incomplete run still becomes SARIF (the failures found so far, its invocation marked
+    unsuccessful, as the plugin writes it), and the command then fails in one line: it is no verdict.
+    """
+    from conformance.report import ReportError, load_report
+    from conformance.sarif import write_sarif
 
     try:
-        results = read_report(Path(args.report))
-    except ValueError as error:
+        report = load_report(Path(args.report))
+    except ReportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    write_sarif(Path(args.output), results)
+    write_sarif(Path(args.output), report.results, incomplete=report.incomplete)
+    if report.incomplete is not None:
+        found = f"an incomplete run ({report.incomplete})"
+        print(
+            f"error: {args.report}: expected the report of a complete run, found {found}; "
+            f"{args.output} holds what it found, marked incomplete",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

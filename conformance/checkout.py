@@ -10,13 +10,13 @@ what was seen and the spec's names.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from conformance.evidence.files import RepoFiles, Unreadable
 from conformance.generate.record import RECORD
 from conformance.platform.model import Platform
+from conformance.safe_json import loads
 
 # The answers a record names its repository by, in order: the computed name (both templates), the
 # infrastructure's answer, a Lambda's answer (whose repository the spec's pattern names).
@@ -31,9 +31,10 @@ class CheckoutError(ValueError):
 def recorded_name(text: str, where: str, platform: Platform) -> str | None:
     """The repository the record names, or None when it names none (a record of another template)."""
     try:
-        data: Any = json.loads(text)
+        data: Any = loads(text)  # bounded: a record nested too deeply is one line too
     except ValueError as error:
-        raise CheckoutError(f"{where}: expected JSON (the kit's answers), found {error}") from None
+        found = str(error).removeprefix("expected JSON, found ")
+        raise CheckoutError(f"{where}: expected JSON (the kit's answers), found {found}") from None
     context = data.get("context") if isinstance(data, dict) else None
     answers = context.get("cookiecutter") if isinstance(context, dict) else None
     if not isinstance(answers, dict):

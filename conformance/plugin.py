@@ -109,9 +109,14 @@ def check_report_paths(config: pytest.Config) -> None:
     wanted = [(flag, value, value) for flag, dest in REPORT_OPTIONS if (value := config.getoption(dest, None))]
     if junit := getattr(config.option, "xmlpath", None):  # pytest's own, written at the end too (as it expands it)
         wanted.append(("--junitxml", junit, os.path.expanduser(os.path.expandvars(junit))))
+    seen: dict[str, str] = {}
     for flag, value, path in wanted:
         if reason := unwritable(Path(path)):
             raise pytest.UsageError(f"conformance: {flag}: cannot write {value}: {reason}")
+        same = os.path.realpath(path)  # one file by any spelling or link: the last report would replace the others
+        if same in seen:
+            raise pytest.UsageError(f"conformance: {flag}: cannot write {value}: {seen[same]} writes the same file")
+        seen[same] = flag
 
 
 def check_settings(config: pytest.Config) -> None:
@@ -356,6 +361,27 @@ class Reporter:
         self.config = config
         self.results: dict[str, dict[str, Any]] = {}
         self.unwritten: list[str] = []
+        self.finished: set[str] = set()
+        self.collection_errors = 0
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors += 1
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        self.finished.add(nodeid)
+
+    def incomplete(self, session: pytest.Session, exitstatus: int) -> str | None:
+        """Why this run is no verdict (the reports then say so), or None: every selected case ran."""
+        if self.collection_errors:
+            return f"{self.collection_errors} error(s) during collection"
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            return "the run was interrupted"
+        if stopped := session.shouldfail or session.shouldstop:
+            return f"the run stopped early: {stopped}"
+        if missing := [item for item in session.items if item.nodeid not in self.finished]:
+            return f"{len(missing)} of {len(session.items)} selected cases did not run"
+        return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
@@ -375,7 +401,7 @@ class Reporter:
             result["drift"] = properties.get("conformance_problems", [])
         self.results[report.nodeid] = result
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         from functools import partial
 
         from conformance.report import write_json, write_markdown
@@ -384,12 +410,13 @@ class Reporter:
         if hasattr(self.config, "workerinput"):  # a pytest-xdist worker: its controller writes them
             return
         results = list(self.results.values())
+        incomplete = self.incomplete(session, exitstatus)
         sarif = partial(write_sarif, single_repo=bool(self.config.getoption("--repo", None)))
         for (flag, dest), write in zip(REPORT_OPTIONS, (write_json, write_markdown, sarif), strict=True):
             if not (path := self.config.getoption(dest)):
                 continue
             try:
-                write(Path(path), results)
+                write(Path(path), results, incomplete=incomplete)
             except OSError as error:  # checked at the start, but the disk can fill or the folder go
                 self.unwritten.append(f"conformance: {flag}: cannot write {path}: {error.strerror or error}")
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR

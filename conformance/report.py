@@ -10,6 +10,12 @@ only escaped (`text`, `code`): no HTML, link, image, mention, heading or table c
 ever rendered, and no newline of theirs starts a block. A report path is checked before the run
 (`unwritable`) and written whole (a temporary file renamed into place), so a run never ends with
 a traceback and its report lost.
+
+A report is a verdict only when the run was: a run interrupted (Ctrl-C, a cancelled CI job), stopped
+early (`-x`, `--maxfail`) or with collection errors writes `"complete": false` and the reason, and its
+Markdown says INCOMPLETE on its first line. Whatever reads a report back takes it through
+`load_report` (a malformed or empty one: one line): `drift-alert` through `read_report`, which
+refuses an incomplete one too; `sarif` keeps an incomplete run's failures, marked so, and fails.
 """
 
 from __future__ import annotations
@@ -20,8 +26,12 @@ import re
 import stat
 import tempfile
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from conformance.evidence.files import read_regular
+from conformance.safe_json import loads
 
 OUTCOMES = ("passed", "failed", "skipped", "error")
 SYMBOL = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥"}
@@ -93,9 +103,108 @@ def _write(path: Path, text: str, append: bool = False) -> None:
         raise
 
 
-def write_json(path: Path, results: list[dict[str, Any]]) -> None:
-    document = {"summary": summary(results), "results": results}
+def write_json(path: Path, results: list[dict[str, Any]], incomplete: str | None = None) -> None:
+    """The JSON report; `incomplete`: why the run is not a verdict (then `"complete": false`)."""
+    document: dict[str, Any] = {"complete": incomplete is None}
+    if incomplete is not None:
+        document["incomplete"] = incomplete
+    document |= {"summary": summary(results), "results": results}
     _write(path, json.dumps(document, indent=2) + "\n")
+
+
+# -- A report read back ----------------------------------------------------------------------------
+
+MAX_REPORT_BYTES = 50 * 1024 * 1024
+SOURCES = ("static", "live")
+# Each field of a result, and what it must be (the types the plugin writes).
+RESULT_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "criterion": ((str,), "a criterion id"),
+    "title": ((str,), "a string"),
+    "repo": ((str,), "a repository name"),
+    "env": ((str, type(None)), "an env name or null"),
+    "message": ((str,), "a string"),
+    "profile": ((str, type(None)), "a profile or null"),
+}
+
+
+_MISSING = object()
+
+
+class ReportError(ValueError):
+    """A report that is no verdict (unreadable, incomplete, empty, malformed); one line naming it."""
+
+
+def _short(value: object) -> str:
+    found = repr(value)
+    return found if len(found) <= 80 else f"{found[:80]}..."
+
+
+def _check_result(where: str, number: int, result: object) -> None:
+    if not isinstance(result, dict):
+        raise ReportError(f"{where}: results[{number}]: expected a result object, found {_short(result)}")
+    if result.get("outcome") not in OUTCOMES:
+        expected = ", ".join(OUTCOMES)
+        raise ReportError(
+            f"{where}: results[{number}].outcome: expected one of {expected}, found {_short(result.get('outcome'))}"
+        )
+    for field, (kinds, what) in RESULT_FIELDS.items():
+        value = result.get(field, _MISSING) if field != "profile" else result.get(field)
+        if not isinstance(value, kinds) or (field == "criterion" and not value):
+            shown = "nothing" if value is _MISSING else _short(value)
+            raise ReportError(f"{where}: results[{number}].{field}: expected {what}, found {shown}")
+    if result.get("source", "static") not in SOURCES:
+        raise ReportError(
+            f"{where}: results[{number}].source: expected static or live, found {_short(result['source'])}"
+        )
+    drift = result.get("drift", [])
+    if not isinstance(drift, list) or not all(isinstance(d, dict) for d in drift):
+        raise ReportError(f"{where}: results[{number}].drift: expected a list of objects, found {_short(drift)}")
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report read back: its results, and why the run is no verdict (None: it is one)."""
+
+    results: list[dict[str, Any]]
+    incomplete: str | None
+
+
+def load_report(path: Path) -> Report:
+    """A `--conformance-json` report whose every result is well formed, complete or not, or ReportError
+    saying in one line what is wrong. Read as a regular file (never a FIFO), bounded in size and depth."""
+    where = str(path)
+    found = read_regular(os.path.realpath(path), MAX_REPORT_BYTES)
+    if not isinstance(found, str):
+        raise ReportError(f"{where}: expected the suite's JSON report, but it {found[0]}")
+    try:
+        document = loads(found, MAX_REPORT_BYTES)
+    except ValueError as error:
+        raise ReportError(f"{where}: {error}") from None
+    results = document.get("results") if isinstance(document, dict) else None
+    if not isinstance(results, list):
+        raise ReportError(f"{where}: expected the suite's JSON report with a results list, found none")
+    for number, result in enumerate(results):
+        _check_result(where, number, result)
+    incomplete = None
+    if document.get("complete") is not True:
+        why = document.get("incomplete")
+        incomplete = one_line(why) if isinstance(why, str) else 'it has no "complete": true'
+    elif not results:
+        raise ReportError(f"{where}: expected at least one result, found none")
+    return Report(results, incomplete)
+
+
+def read_report(path: Path, env: str | None = None) -> list[dict[str, Any]]:
+    """The results of a complete report (with a result of `env`, when given), or ReportError saying in
+    one line why the report is no verdict (`load_report`, an incomplete run, no result of `env`)."""
+    report = load_report(path)
+    if report.incomplete is not None:
+        found = f"an incomplete run ({report.incomplete})"
+        raise ReportError(f"{path}: expected the report of a complete run, found {found}")
+    if env is not None and not any(r.get("env") == env for r in report.results):
+        envs = ", ".join(sorted({str(r.get("env")) for r in report.results}))
+        raise ReportError(f"{path}: expected results for env {env}, found only {envs}")
+    return report.results
 
 
 # -- Markdown, escaped ---------------------------------------------------------------------------
@@ -169,8 +278,8 @@ def _profile(profile: str | None) -> str:
     return " (platform)" if profile == "platform" else ""
 
 
-def markdown(results: list[dict[str, Any]]) -> str:
-    """A table of criteria by repository, then every failure spelled out."""
+def markdown(results: list[dict[str, Any]], incomplete: str | None = None) -> str:
+    """A table of criteria by repository, then every failure spelled out; INCOMPLETE first when the run was."""
     counts = summary(results)
     repos = sorted({r["repo"] for r in results if r["repo"]})
     grid: dict[tuple[str, str], dict[str, list[tuple[str | None, str]]]] = defaultdict(lambda: defaultdict(list))
@@ -181,10 +290,13 @@ def markdown(results: list[dict[str, Any]]) -> str:
         grid[row][result["repo"]].append((result["env"], result["outcome"]))
         titles[result["criterion"]] = result["title"]
         profiles[result["criterion"]] = result.get("profile")
+    title = (
+        "## Conformance" if incomplete is None else f"## Conformance: INCOMPLETE, not a verdict ({text(incomplete)})"
+    )
     lines = [
-        "## Conformance",
+        title,
         "",
-        " · ".join(f"{counts[o]} {o}" for o in OUTCOMES),
+        " · ".join(f"{counts[o]} {o}" for o in OUTCOMES) + (" (so far)" if incomplete is not None else ""),
         "",
         "| criterion | " + " | ".join(text(r.removeprefix("2_1_bbws_")) for r in repos) + " |",
         "|---|" + "---|" * len(repos),
@@ -233,6 +345,6 @@ def drift_table(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def write_markdown(path: Path, results: list[dict[str, Any]]) -> None:
+def write_markdown(path: Path, results: list[dict[str, Any]], incomplete: str | None = None) -> None:
     # GitHub's step summary file is shared by the job's steps: add to it, replace anything else.
-    _write(path, markdown(results), append=str(path) == os.environ.get("GITHUB_STEP_SUMMARY"))
+    _write(path, markdown(results, incomplete), append=str(path) == os.environ.get("GITHUB_STEP_SUMMARY"))

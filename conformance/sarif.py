@@ -99,9 +99,12 @@ def sarif_log(
     rules: Mapping[str, Mapping[str, str | None]] | None = None,
     version: str | None = None,
     single_repo: bool = False,
+    incomplete: str | None = None,
 ) -> dict[str, Any]:
     """The SARIF log of one suite run; `rules` defaults to the catalogue (a rule for every criterion).
-    `single_repo`: SRCROOT is the one repository checked (`--repo`), not the folder holding the fleet."""
+    `single_repo`: SRCROOT is the one repository checked (`--repo`), not the folder holding the fleet.
+    `incomplete`: why the run is no verdict (interrupted, stopped early): an unsuccessful invocation says so.
+    """
     results = list(results)
     known = dict(catalogue_rules() if rules is None else rules)
     for case in results:  # a criterion the rules do not know still gets a rule, from what the result says
@@ -115,24 +118,26 @@ def sarif_log(
     driver: dict[str, Any] = {"name": TOOL, "rules": [_rule(c, known[c]) for c in order]}
     if version:
         driver["version"] = version
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": driver},
-                "originalUriBaseIds": {
-                    repo: {"uri": "./" if single_repo else f"{repo}/", "uriBaseId": SRCROOT} for repo in repos
-                },
-                "results": sarif_results,
-                "columnKind": "unicodeCodePoints",
-            }
-        ],
+    run: dict[str, Any] = {
+        "tool": {"driver": driver},
+        "originalUriBaseIds": {
+            repo: {"uri": "./" if single_repo else f"{repo}/", "uriBaseId": SRCROOT} for repo in repos
+        },
+        "results": sarif_results,
+        "columnKind": "unicodeCodePoints",
     }
+    if incomplete is not None:
+        notice = {"level": "error", "message": {"text": f"INCOMPLETE, not a verdict: {incomplete}"}}
+        run["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [notice]}]
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def write_sarif(
-    path: Path, results: Iterable[Mapping[str, Any]], version: str | None = None, single_repo: bool = False
+    path: Path,
+    results: Iterable[Mapping[str, Any]],
+    version: str | None = None,
+    single_repo: bool = False,
+    incomplete: str | None = None,
 ) -> None:
     """Write the SARIF log of `results` to `path` (what `--conformance-sarif FILE` does)."""
     if version is None:
@@ -144,17 +149,5 @@ def write_sarif(
         except PackageNotFoundError:
             version = None
     path.parent.mkdir(parents=True, exist_ok=True)
-    log = sarif_log(results, version=version, single_repo=single_repo)
+    log = sarif_log(results, version=version, single_repo=single_repo, incomplete=incomplete)
     path.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
-
-
-def read_report(path: Path) -> list[dict[str, Any]]:
-    """The results of a `--conformance-json` report (`{"summary": ..., "results": [...]}`)."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path}: expected the suite's JSON report, found {error}") from None
-    results = document.get("results") if isinstance(document, dict) else None
-    if not isinstance(results, list):
-        raise ValueError(f"{path}: expected the suite's JSON report with a results list, found none")
-    return results

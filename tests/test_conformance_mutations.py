@@ -309,6 +309,29 @@ MUTATIONS: list[Mutation] = [
         "2_1_bbws_get_product/.cruft.json:3: FLEET-TEMPLATE-CURRENT: expected the kit's commit ",
     ),
     Mutation(
+        "template-record-of-another-kit",
+        "FLEET-TEMPLATE-CURRENT",
+        "get_product",
+        sub(".cruft.json", r'^(  "template": )".*"', r'\1"/tmp/evilkit"'),
+        "FLEET-TEMPLATE-CURRENT: template: expected the kit (",  # at its line: tests/test_hostile_fleet.py
+    ),
+    Mutation(
+        "template-directory-leaving-the-kit",
+        "FLEET-TEMPLATE-CURRENT",
+        INFRA,
+        sub(".cruft.json", r'^(  "directory": )".*"', r'\1"../../../../tmp/evil_tmpl"'),
+        "FLEET-TEMPLATE-CURRENT: directory: expected one of the kit's templates, cookiecutters/lambda "
+        "or cookiecutters/infrastructure, found '../../../../tmp/evil_tmpl'",
+    ),
+    Mutation(
+        "template-record-nested-too-deeply",
+        "FLEET-TEMPLATE-CURRENT",
+        "get_product",
+        sub(".cruft.json", r"\A(?s:.*)\Z", "[" * 100_000),  # the whole record
+        "2_1_bbws_get_product/.cruft.json:1: FLEET-TEMPLATE-CURRENT: expected JSON, found arrays or objects nested too "
+        "deeply",
+    ),
+    Mutation(
         "template-record-missing",
         "FLEET-TEMPLATE-CURRENT",
         INFRA,

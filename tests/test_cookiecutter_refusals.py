@@ -79,3 +79,39 @@ def test_the_spec_s_own_lambdas_render_without_a_note(tmp_path: Path, answers: l
     assert result.returncode == 0, result.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] != []
     assert "note: " not in result.stderr and "error: " not in result.stderr
+
+
+SQS = ["kind=sqs", "operation=persist", "http_method=", "path="]
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        (
+            ["lambda_name=../../escape", *SQS],
+            "error: lambda_name: expected a snake_case Lambda name like get_product, found '../../escape'",
+        ),
+        (
+            ["lambda_name=price_feed", "kind=api", "operation=list", 'http_method=GET"; echo INJ', "path=/products"],
+            "error: http_method: expected one of GET, POST, PUT, PATCH, DELETE, found 'GET\"; echo INJ'",
+        ),
+        (["lambda_name=price_feed", *SQS, "dynamodb=maybe"], "error: dynamodb: expected yes or no, found 'maybe'"),
+        (
+            ["lambda_name=price_feed", *SQS, "dev_region=eu-west-1 "],
+            "error: dev_region: expected an AWS region like eu-west-1, found 'eu-west-1 '",
+        ),
+    ],
+    ids=["traversal", "method-injection", "dynamodb-maybe", "region-space"],
+)
+def test_a_bad_answer_is_said_once_and_writes_nothing(tmp_path: Path, answers: list[str], expected: str) -> None:
+    """One `error:` line per bad answer, never a second one that follows from it (the method upper-cased,
+    the operation that needs the table). Cookiecutter's own "Stopping generation" log and its traceback
+    follow: it logs them for every hook that exits non-zero (README, "Answers")."""
+    home = tmp_path / "home"
+    home.mkdir()
+    out = tmp_path / "out"
+    result = run_cookiecutter(LAMBDA_TEMPLATE, out, home, *answers)
+    assert result.returncode != 0
+    ours = [line for line in result.stderr.splitlines() if line.startswith(("error: ", "note: "))]
+    assert ours == [expected], result.stderr
+    assert not out.exists() or list(out.iterdir()) == []

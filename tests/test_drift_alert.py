@@ -17,7 +17,7 @@ CALL = "describe_continuous_backups → PointInTimeRecoveryDescription.PointInTi
 
 def report(tmp_path: Path, *results: dict) -> Path:
     path = tmp_path / "drift-dev.json"
-    path.write_text(json.dumps({"summary": {}, "results": list(results)}), encoding="utf-8")
+    path.write_text(json.dumps({"complete": True, "summary": {}, "results": list(results)}), encoding="utf-8")
     return path
 
 
@@ -57,7 +57,7 @@ def test_no_readable_report_is_an_alert_too(tmp_path: Path, content: str | None)
     if content is not None:
         path.write_text(content, encoding="utf-8")
     found = verdict("dev", path)
-    assert found.alert and found.headline.startswith("dev: the drift check produced no readable report")
+    assert found.alert and found.headline.startswith("dev: cannot tell, the drift check produced no readable report")
 
 
 def test_an_open_issue_of_the_env_is_commented_on_never_duplicated() -> None:

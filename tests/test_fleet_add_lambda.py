@@ -82,14 +82,15 @@ def test_the_infrastructure_branch_brings_the_role_and_the_path(grown) -> None:
 
 def test_the_suite_covers_the_ninth_repo_with_no_failure(grown) -> None:
     fleet, kit = grown["fleet"], grown["kit"]
-    unpushed = conformance("fleet", "status", "--repos-root", str(fleet)).stdout
+    origin = str(grown["origin"])
+    unpushed = conformance("fleet", "status", "--repos-root", str(fleet), "--kit", origin).stdout
     assert "2_1_bbws_search_products: error: " in unpushed and "(not pushed yet? pass --kit DIR)" in unpushed
     local = conformance("fleet", "status", "--repos-root", str(fleet), "--kit", str(kit)).stdout
     assert "2_1_bbws_search_products: up to date (" in local
     git(kit, "push", "--quiet", "origin", "main")
     infrastructure = fleet / "2_1_bbws_product_infrastructure"
     git(infrastructure, "checkout", "--quiet", f"kit-update/{git(kit, 'rev-parse', 'HEAD')[:12]}")
-    status = conformance("fleet", "status", "--repos-root", str(fleet)).stdout.splitlines()
+    status = conformance("fleet", "status", "--repos-root", str(fleet), "--kit", origin).stdout.splitlines()
     assert status[-1].startswith("2 of 9 ") and any(
         line.startswith("2_1_bbws_search_products: up to date") for line in status
     ), status

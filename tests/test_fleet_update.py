@@ -46,7 +46,7 @@ def drift(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 def status_lines(fleet: Path) -> dict[str, str]:
-    result = conformance("fleet", "status", "--repos-root", str(fleet))
+    result = conformance("fleet", "status", "--repos-root", str(fleet), "--kit", str(fleet.parent / "kit.git"))
     assert result.returncode in (0, 1), result.stderr
     lines = result.stdout.splitlines()
     return {line.split(":")[0]: line.split(": ", 1)[1] for line in lines[:-1]} | {"": lines[-1]}
@@ -84,7 +84,7 @@ def test_update_merges_the_edited_repo_and_stops_on_the_conflict(drift) -> None:
         name: (git(fleet / name, "rev-parse", "HEAD"), (fleet / name / "README.md").read_bytes())
         for name in (EDITED, CONFLICTED)
     }
-    result = conformance("fleet", "update", "--repos-root", str(fleet))
+    result = conformance("fleet", "update", "--repos-root", str(fleet), "--kit", str(drift["origin"]))
     assert result.returncode == 1, result.stdout + result.stderr
     lines = {line.split(":")[0]: line.split(": ", 1)[1] for line in result.stdout.splitlines()[:-1]}
     branch = f"kit-update/{b[:12]}"
@@ -126,7 +126,9 @@ def test_a_repo_with_uncommitted_changes_is_refused(drift) -> None:
     scratch = fleet / CONFLICTED / "notes.txt"
     scratch.write_text("work in progress\n", encoding="utf-8")
     try:
-        result = conformance("fleet", "update", "--repos-root", str(fleet), "--only", CONFLICTED)
+        result = conformance(
+            "fleet", "update", "--repos-root", str(fleet), "--only", CONFLICTED, "--kit", str(drift["origin"])
+        )
     finally:
         scratch.unlink()
     assert result.returncode == 1
@@ -137,7 +139,8 @@ def test_a_repo_with_uncommitted_changes_is_refused(drift) -> None:
 
 
 def test_an_unknown_ref_is_one_line(drift) -> None:
-    result = conformance("fleet", "status", "--repos-root", str(drift["fleet"]), "--to", "no-such-ref")
+    fleet, origin = drift["fleet"], str(drift["origin"])
+    result = conformance("fleet", "status", "--repos-root", str(fleet), "--to", "no-such-ref", "--kit", origin)
     assert result.returncode == 1
     assert f"{CLEAN}: error: {drift['origin']}: expected a commit, tag or branch of the kit, found 'no-such-ref'" in (
         result.stdout.splitlines()

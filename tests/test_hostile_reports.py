@@ -133,7 +133,7 @@ def test_the_clean_rows_read_as_before() -> None:
 
 def test_the_drift_issue_body_is_escaped_the_same_way(tmp_path: Path) -> None:
     path = tmp_path / "drift-dev.json"
-    path.write_text(json.dumps({"summary": {}, "results": results()}), encoding="utf-8")
+    path.write_text(json.dumps({"complete": True, "summary": {}, "results": results()}), encoding="utf-8")
     body = verdict("dev", path, "https://run/1").body
     assert_inert(body.replace("Run: https://run/1", ""))
     assert [line for line in body.splitlines() if line.startswith("#")] == [

@@ -297,6 +297,7 @@ def test_the_recorded_identity_comes_first_then_the_folder_name(
     "answers,text,message",
     [
         (None, "{not json", ".cruft.json: expected JSON (the kit's answers), found "),
+        (None, "[" * 100_000, ".cruft.json: expected JSON (the kit's answers), found arrays or objects nested too"),
         ({"lambda_name": "search_products"}, None, "records the repository the Lambda 'search_products', expected"),
         ({"__repo_name": "2_1_bbws_search_products"}, None, "records the repository 2_1_bbws_search_products"),
     ],

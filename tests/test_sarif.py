@@ -165,7 +165,7 @@ def test_the_sarif_command_turns_a_json_report_into_sarif(broken_run, tmp_path: 
     from conformance.__main__ import main
 
     report = tmp_path / "static.json"
-    report.write_text(json.dumps({"summary": {}, "results": broken_run}), encoding="utf-8")
+    report.write_text(json.dumps({"complete": True, "summary": {}, "results": broken_run}), encoding="utf-8")
     assert main(["sarif", "--report", str(report), "--output", str(tmp_path / "static.sarif")]) == 0
     log = json.loads((tmp_path / "static.sarif").read_text(encoding="utf-8"))
     validate(log)

@@ -7,12 +7,11 @@ issue body carries the drift table (criterion, resource, expected, found, AWS ca
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.report import drift_table, failure_lines, failures
+from conformance.report import ReportError, drift_table, failure_lines, failures, one_line, read_report
 
 LABEL = "drift-{env}"
 TITLE = "Conformance drift in {env}"
@@ -27,13 +26,13 @@ class Verdict:
 
 
 def verdict(env: str, report: Path, run_url: str = "") -> Verdict:
-    """Alert when the report shows a failure, or when there is no readable report (the check could not run)."""
+    """Alert when the report shows a failure, or when it cannot tell: no report, or one that is no verdict
+    (an interrupted or incomplete run, no result for `env`, a malformed one: `read_report`)."""
     link = f"\n\nRun: {run_url}" if run_url else ""
     try:
-        document = json.loads(report.read_text(encoding="utf-8"))
-        results = list(document["results"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        headline = f"{env}: the drift check produced no readable report ({report}: {error})"
+        results = read_report(report, env)
+    except ReportError as error:
+        headline = f"{env}: cannot tell, the drift check produced no readable report ({one_line(error)})"
         return Verdict(env, True, headline, headline + link + "\n")
     failed = failures(results)
     if not failed:

@@ -249,7 +249,11 @@ class LocalFiles:
         walk(folder, real)
         return sorted(found)
 
-    def commit_count(self, repo: str) -> int | str:
+    def git_refusal(self, repo: str) -> str | None:
+        """Why git must not be run in `repo` (it or its git folder leads out of the root), or None.
+
+        The rule REPO-GIT applies, and `fleet status|update` before any git command of theirs.
+        """
         for relative, what in ((repo, "a repository"), (_join(repo, ".git"), "a .git")):
             _, refused = self._locate(relative)
             if refused:
@@ -259,6 +263,12 @@ class LocalFiles:
             return "not a git repository"
         if (path / ".git").is_file() and (refused := self._gitdir_refusal(repo)):
             return f"a .git file whose gitdir {refused}"
+        return None
+
+    def commit_count(self, repo: str) -> int | str:
+        if refused := self.git_refusal(repo):
+            return refused
+        path = self.root / repo
         try:
             result = subprocess.run(
                 ["git", "-c", "core.fsmonitor=false", "rev-list", "--count", "HEAD"],

@@ -33,6 +33,9 @@ def kit_spec() -> Path:
 
 
 def repository_of(folder: Path) -> Path:
+    if not folder.is_dir():
+        found = "a file" if folder.exists() else "nothing"
+        raise PrecommitError(f"{folder}: expected a git repository, found {found}")
     result = subprocess.run(
         ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, check=False
     )

@@ -10,6 +10,7 @@ recorded ones, `_platform` comes from the template at the commit. The templates'
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from cookiecutter.exceptions import CookiecutterException
 from cookiecutter.generate import generate_context, generate_files
 from cookiecutter.prompt import prompt_for_config
 
+from conformance.evidence.files import MAX_BYTES
 from conformance.fleet.kit import FleetError, Kit
 from conformance.generate.record import Record
 
@@ -60,11 +62,20 @@ def render_at(kit: Kit, record: Record, commit: str, output: Path, answers: dict
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` but `.git`, by its relative POSIX path."""
+    """Every file under `folder` but `.git`, by its relative POSIX path: a regular file's bytes, a link's
+    target (as git keeps a link; never followed, so nothing outside is read), a file over the size limit
+    or a FIFO, socket or device by what it is (never opened: never read whole, never blocked on)."""
     found = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if relative.parts[0] == ".git" or not path.is_file():
+        if relative.parts[0] == ".git":
             continue
-        found[relative.as_posix()] = path.read_bytes()
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            found[relative.as_posix()] = b"\0link to " + os.fsencode(os.readlink(path))
+        elif stat.S_ISREG(mode):
+            size = path.lstat().st_size
+            found[relative.as_posix()] = path.read_bytes() if size <= MAX_BYTES else b"\0%d bytes" % size
+        elif not stat.S_ISDIR(mode):
+            found[relative.as_posix()] = b"\0not a regular file"
     return found

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conformance.fleet.kit import FleetError, Kits
 from conformance.fleet.render import files_of, render_at
-from conformance.generate.record import RECORD, RecordError, fleet_repos, read_record
+from conformance.generate.record import RECORD, RecordError, fleet_repos
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def local_changes(repo_files: dict[str, bytes], rendered: dict[str, bytes]) -> t
 
 def repo_status(repo: Path, kits: Kits, scratch: Path, ref: str | None = None) -> RepoStatus:
     try:
-        record = read_record(repo)
+        record = kits.record(repo.parent, repo)
         kit = kits.get(record.template)
         kit.require(repo / RECORD, record.commit)
         latest = kit.resolve(ref or record.checkout)

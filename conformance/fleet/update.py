@@ -10,16 +10,15 @@ refused. Nothing is pushed.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.fleet.kit import FleetError, Kits, git
+from conformance.fleet.kit import FleetError, Kits, git, git_command, git_env
 from conformance.fleet.merge import Merged, merge_file
 from conformance.fleet.render import files_of, render_at
-from conformance.generate.record import RECORD, RecordError, fleet_repos, read_record
+from conformance.generate.record import RECORD, RecordError, fleet_repos
 
 BRANCH = "kit-update/{short}"
 
@@ -48,10 +47,11 @@ class FleetUpdate:
 def _commit_on_branch(repo: Path, branch: str, changes: list[Merged], rendered: Path, message: str) -> str:
     """Commit `changes` on top of HEAD as `branch`, through a temporary index; HEAD and the tree stay put."""
     with tempfile.TemporaryDirectory(prefix="kit-update-") as scratch:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        env = git_env(repo, GIT_INDEX_FILE=str(Path(scratch) / "index"))
 
         def run(*args: str, data: bytes | None = None) -> str:
-            result = subprocess.run(["git", *args], cwd=repo, env=env, input=data, capture_output=True, check=False)
+            command = git_command(*args)
+            result = subprocess.run(command, cwd=repo, env=env, input=data, capture_output=True, check=False)
             if result.returncode != 0:
                 raise FleetError(f"git {args[0]} failed in {repo}: {result.stderr.decode(errors='replace').strip()}")
             return result.stdout.decode().strip()
@@ -80,7 +80,7 @@ def _commit_on_branch(repo: Path, branch: str, changes: list[Merged], rendered: 
 
 def update_repo(repo: Path, kits: Kits, scratch: Path, ref: str | None) -> RepoUpdate:
     try:
-        record = read_record(repo)
+        record = kits.record(repo.parent, repo)
         if dirty := git(repo, "status", "--porcelain"):
             first = dirty.splitlines()[0][3:]
             return RepoUpdate(

@@ -119,6 +119,7 @@ def validate_lambda_answers(context: dict[str, Any]) -> LambdaFunction:
         "http_method": method if is_api else None,
         "path": (context.get("path") or None) if is_api else None,
     }
+    refused = {line.split(":", 1)[0] for line in errors}  # answers refused already: said once, not again
     function = None
     try:
         function = LambdaFunction.model_validate(data)
@@ -126,6 +127,8 @@ def validate_lambda_answers(context: dict[str, Any]) -> LambdaFunction:
         for line in describe_errors("", error).splitlines():
             field, _, message = line.removeprefix(": ").partition(": ")
             field = ANSWER_FIELDS.get(field, field)
+            if field in refused or (field == "(top level)" and refused):  # a consequence of an answer refused
+                continue
             errors.append(message if field == "(top level)" else f"{field}: {message}")
     if errors:
         raise AnswerError("\n".join(errors))

@@ -20,13 +20,13 @@ from conformance.generate.answers import (
     validate_lambda_answers,
 )
 from conformance.generate.git_repo import head_commit, initialise, origin_url
+from conformance.generate.record import TEMPLATE_DIRECTORIES
 from conformance.generate.shared_files import render_shared_files
 from conformance.paths import PROJECT_ROOT
 
 ANSWERS_FILE = ".cruft.json"
 # Context keys that describe the machine that rendered, not the repository (`_commit`: cruft's re-render).
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_template", "_checkout", "_commit")
-TEMPLATE_DIRECTORIES = {"lambda": "cookiecutters/lambda", "infrastructure": "cookiecutters/infrastructure"}
 
 
 def is_lambda(context: dict[str, Any]) -> bool:
