@@ -8,12 +8,41 @@ file, the line and why, so a broken file that holds nothing a criterion looks fo
 
 from __future__ import annotations
 
+import json
+
 from conformance.core import Problem
 from conformance.criteria.base import Criterion, RepoScope, Requirement
 from conformance.criteria.layout import infrastructure_layout, lambda_layout
-from conformance.evidence.files import MAX_BYTES, megabytes
-from conformance.evidence.fleet import HCL_SUFFIXES, TERRAFORM, FleetEvidence, RepoView
+from conformance.evidence.files import HCL_MAX_BYTES, MAX_BYTES, megabytes
+from conformance.evidence.fleet import TERRAFORM, TF_JSON, FleetEvidence, RepoView, is_hcl, not_read
 from conformance.evidence.hcl import ParseFailure
+
+
+def json_failure(evidence: FleetEvidence, repo: str, path: str) -> Problem | None:
+    """A `.tf.json` Terraform would refuse as JSON: where it stops parsing (None: it is JSON)."""
+    text = evidence.text(repo, path)
+    if text is None:
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return Problem(f"{repo}/{path}:{error.lineno}", f"does not parse: {error.msg} (column {error.colno})")
+    except RecursionError:
+        return Problem(f"{repo}/{path}:1", "does not parse: nests too deeply to be read")
+    return None
+
+
+def not_judged(view: RepoView, evidence: FleetEvidence, paths: list[str], skip: set[str]) -> list[Problem]:
+    """Files Terraform reads that the suite does not (JSON syntax, override files), and module sources
+    leading out of the repository: each named, never ignored."""
+    problems = []
+    for path in paths:
+        if f"{view.name}/{path}" in skip or (why := not_read(path)) is None:
+            continue
+        broken = json_failure(evidence, view.name, path) if path.endswith(TF_JSON) else None
+        problems.append(broken or Problem(f"{view.name}/{path}:1", why))
+    problems += [Problem(str(e.location), e.message) for e in evidence.module_escapes(view.name)]
+    return problems
 
 
 def terraform_parses(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
@@ -24,15 +53,16 @@ def terraform_parses(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
     if evidence.refusal(view.name, TERRAFORM):
         return problems
     module_failures = {f.file: f for f in view.module.failures}
-    for path in evidence.terraform_files(view.name):
+    paths = evidence.terraform_files(view.name)
+    for path in paths:
         shown = f"{view.name}/{path}"
-        if shown in skip or not path.endswith(HCL_SUFFIXES):
+        if shown in skip or not is_hcl(path) or not_read(path):
             continue
         in_module = path.count("/") == 1 and path.endswith(".tf")  # terraform/x.tf: read with the module
         failure = module_failures.get(shown) if in_module else evidence.hcl(view.name, path)
         if isinstance(failure, ParseFailure):
             problems.append(Problem(f"{failure.file}:{max(failure.line, 1)}", f"does not parse: {failure.reason}"))
-    return problems
+    return problems + not_judged(view, evidence, paths, skip)
 
 
 def files_readable(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
@@ -49,6 +79,13 @@ def files_readable(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
             continue
         if refused := evidence.unreadable(view.name, path):
             problems.append(Problem(refused.where, f"cannot be read: {refused.reason}"))
+    if view.function is not None:  # the handler's whole source tree, not only the files the layout names
+        named = {p.where for p in problems}
+        problems += [
+            Problem(u.where, f"cannot be read: {u.reason}")
+            for u in evidence.source_refusals(view.name)
+            if u.where not in named
+        ]
     return problems
 
 
@@ -65,7 +102,10 @@ CRITERIA = [
     ),
     Criterion(
         id="TF-PARSE",
-        title="Every Terraform file can be read and parses (.tf, .tfvars, backend settings, at any depth)",
+        title=(
+            f"Every Terraform file can be read (HCL at most {megabytes(HCL_MAX_BYTES)}) and parses (.tf, .tfvars,"
+            " backend settings, at any depth); none the suite cannot judge (JSON, overrides, modules outside)"
+        ),
         requirement=Requirement.INFRA_FILES,
         scope=EVERY,
         files=("terraform/**",),

@@ -31,6 +31,7 @@ from conformance.sandbox import deploy as deploying
 from conformance.sandbox.drift import SCENARIOS, DriftError, apply_drift
 from conformance.sandbox.emulator import LOOPBACK, Emulator, EmulatorError, check_port, client_environment
 from conformance.sandbox.latency import latency_argument
+from conformance.sandbox.overrides import set_aside
 from conformance.sandbox.suite import SuiteResult, live_supported, run_suite
 from conformance.sandbox.target import Target
 from conformance.tooling import terraform
@@ -179,7 +180,7 @@ def do_plan(target: Target) -> bool:
 
 def do_check(repos_root: Path, target: Target) -> SuiteResult:
     report = target.workdir / f"conformance-{target.env}.json"
-    with timed() as elapsed:
+    with timed() as elapsed, set_aside(repos_root):
         result = run_suite(repos_root, target.env, target.endpoint_url, target.region, report)
     phase("check", elapsed(), result.describe())
     for failure in result.failures[:40]:

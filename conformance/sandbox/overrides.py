@@ -19,6 +19,8 @@ backend from `-backend-config` arguments (see deploy.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,3 +168,20 @@ def write_remote_state_override(terraform_dir: Path, endpoint_url: str) -> Path 
         return None
     target.write_text(render_remote_state_override(states, endpoint_url), encoding="utf-8")
     return target
+
+
+@contextmanager
+def set_aside(repos_root: Path) -> Iterator[list[Path]]:
+    """The sandbox's own overrides moved out of the repositories while the suite judges them, then put back.
+
+    They are the sandbox's (gitignored), not the repositories': the suite fails TF-PARSE on any override
+    file, which it does not merge (conformance.evidence.fleet.NOT_MERGED).
+    """
+    kept = {path: path.read_bytes() for path in sorted(repos_root.glob(f"*/terraform/{REMOTE_STATE_OVERRIDE}"))}
+    for path in kept:
+        path.unlink()
+    try:
+        yield list(kept)
+    finally:
+        for path, data in kept.items():
+            path.write_bytes(data)
