@@ -318,3 +318,29 @@ def test_the_sandbox_sets_its_own_override_aside_while_the_suite_judges(hostile_
         assert moved == [written] and not written.exists()
         assert run_case(case, FleetEvidence(root, platform, {"terraform": "off"})).status == "passed"
     assert written.read_bytes() == data
+
+
+def test_a_module_outside_terraform_is_held_to_the_same(hostile_fleet, platform: Platform) -> None:
+    """`../modules/x` (inside the repository, outside terraform/): its override, JSON, broken and escaping files."""
+    repo = platform.infrastructure.repo
+
+    def edit(path: Path, outside: Path) -> None:
+        module = path / "modules" / "x"
+        module.mkdir(parents=True)
+        (module / "main.tf").write_text(
+            f'variable "v" {{\n  default = 1\n}}\nmodule "far" {{\n  source = "{outside_module(outside, "b")}"\n}}\n'
+        )
+        (module / "x_override.tf").write_text(OVERRIDE)
+        (module / "extra.tf.json").write_text("{")
+        (module / "broken.tf").write_text("locals {\n")
+        call_module(path, "../modules/x")
+
+    results = outcomes(hostile_fleet(edit), platform, repo=repo)
+    lines = results[("TF-PARSE", repo, None)].message.splitlines()
+    assert any(line.startswith(f"{repo}/modules/x/x_override.tf:1: TF-PARSE: override files are not") for line in lines)
+    assert any(line.startswith(f"{repo}/modules/x/extra.tf.json:1: TF-PARSE: does not parse: ") for line in lines)
+    assert any(line.startswith(f"{repo}/modules/x/broken.tf:2: TF-PARSE: does not parse: ") for line in lines)
+    assert any(
+        line.startswith(f"{repo}/modules/x/main.tf:5: TF-PARSE: module source leaves the repository") for line in lines
+    )
+    assert len(lines) == 4, lines

@@ -4,6 +4,11 @@ A file that does not parse, or that the reader refuses (a link leaving the repos
 device, more than the size limit, not UTF-8: conformance.evidence.files), fails the criteria
 that need it as a file they cannot find. These two criteria fail for it too, always, naming the
 file, the line and why, so a broken file that holds nothing a criterion looks for is still seen.
+
+TF-PARSE also names what Terraform would read but the suite cannot judge: `*.tf.json` (JSON syntax is
+not read; one that is not JSON fails at its line), override files (Terraform merges them into the
+blocks they name; the suite does not), and module sources leading out of the repository. Under a
+Lambda's src/, REPO-FILES-SAFE names every file that cannot be read (LAMBDA-HANDLER fails for it too).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from conformance.criteria.layout import infrastructure_layout, lambda_layout
 from conformance.evidence.files import HCL_MAX_BYTES, MAX_BYTES, megabytes
 from conformance.evidence.fleet import TERRAFORM, TF_JSON, FleetEvidence, RepoView, is_hcl, not_read
 from conformance.evidence.hcl import ParseFailure
+from conformance.evidence.modules import configuration
 
 
 def json_failure(evidence: FleetEvidence, repo: str, path: str) -> Problem | None:
@@ -42,7 +48,29 @@ def not_judged(view: RepoView, evidence: FleetEvidence, paths: list[str], skip: 
         broken = json_failure(evidence, view.name, path) if path.endswith(TF_JSON) else None
         problems.append(broken or Problem(f"{view.name}/{path}:1", why))
     problems += [Problem(str(e.location), e.message) for e in evidence.module_escapes(view.name)]
-    return problems
+    return problems + outside_terraform(view, evidence, {p.where for p in problems})
+
+
+def outside_terraform(view: RepoView, evidence: FleetEvidence, named: set[str]) -> list[Problem]:
+    """The same for local modules the configuration reads from outside terraform/ (`../modules/x`), in any env."""
+    problems: list[Problem] = []
+    for env in view.platform.environments:
+        found = configuration(evidence, view.name, env)
+        for folder in found.folders:
+            if folder == TERRAFORM or folder.startswith(f"{TERRAFORM}/"):
+                continue
+            for path in evidence.list(view.name, folder, None):
+                if why := not_read(path):
+                    broken = json_failure(evidence, view.name, path) if path.endswith(TF_JSON) else None
+                    problems.append(broken or Problem(f"{view.name}/{path}:1", why))
+        problems += [
+            Problem(f"{f.file}:{max(f.line, 1)}", f"does not parse: {f.reason}")
+            for f in found.failures
+            if not f.file.startswith(f"{view.name}/{TERRAFORM}/")  # those are read above
+        ]
+        problems += [Problem(str(e.location), e.message) for e in found.escapes]
+    unique = {p.where + p.message: p for p in problems if p.where not in named}
+    return list(unique.values())
 
 
 def terraform_parses(view: RepoView, evidence: FleetEvidence) -> list[Problem]:

@@ -191,6 +191,11 @@ class Configuration:
             self.failures.extend(f for f in module.failures if f not in self.failures)
         return module
 
+    @property
+    def folders(self) -> list[str]:
+        """Every folder of the repository a module of this configuration is read from (terraform/ first)."""
+        return list(dict.fromkeys(self._folders.values()))
+
     # -- Links -------------------------------------------------------------------------------
 
     def module_output(self, prefix: str, call: str, key: Any, output: str, at: Location) -> Any:
