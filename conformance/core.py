@@ -8,8 +8,28 @@ declares the AWS `Read`s it makes. Readers of files (conformance.evidence) and o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+
+# Control characters (C0, DEL, C1) and Unicode's line and paragraph separators: a file name or value
+# from a repository holding them would start a line of its own in a terminal or a CI log (GitHub
+# runs a line starting `::error` as a workflow command) or drive the terminal with ESC sequences.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTINUATION = "\n  "
+
+
+def printable(text: str, lines: bool = False) -> str:
+    """`text` with every control character written as an escape (`\\n`, `\\x1b`); with `lines`, a newline
+    is kept but the line after it is indented, so that no text of a repository ever starts a line."""
+
+    def escape(found: re.Match[str]) -> str:
+        character = found.group()
+        if lines and character == "\n":
+            return CONTINUATION
+        return character.encode("unicode_escape").decode("ascii")
+
+    return CONTROL.sub(escape, text)
 
 
 class SkipCase(Exception):
@@ -31,7 +51,9 @@ class Problem:
     call: str | None = None
 
     def render(self, criterion_id: str) -> str:
-        return f"{self.where}: {criterion_id}: {self.message}"
+        """One line per problem for the terminal and the reports: no control character of a file name or a
+        value read from a repository gets through raw (a message of several lines is indented after the first)."""
+        return f"{printable(self.where)}: {criterion_id}: {printable(self.message, lines=True)}"
 
     @property
     def resource(self) -> str:

@@ -404,7 +404,7 @@ IN_THE_FLEET = {
         "terraform/dynamodb.tf",
         lambda path, _: path.open("wb").truncate(MAX_BYTES + 10),
         "TF-PARSE",
-        "terraform/dynamodb.tf:1: TF-PARSE: cannot be read: is larger than the 5 MB limit per file (5.00001 MB)",
+        "terraform/dynamodb.tf:1: TF-PARSE: cannot be read: is larger than the 0.25 MB limit per file (5.00001 MB)",
         "INF-DDB-TABLE",
     ),
     "a resource file that is not UTF-8": (
@@ -667,7 +667,7 @@ def test_the_plugin_on_a_hostile_fleet_fails_in_bounded_time_and_memory_and_leak
         f"{infra}/terraform/environments/dev.tfvars:1: TF-PARSE: cannot be read: is a FIFO, not a regular file",
         f"{infra}/terraform/stolen.tf:1: TF-PARSE: cannot be read: is a link leaving the repos root",
         f"{infra}/terraform/zero.tf:1: TF-PARSE: cannot be read: is a link leaving the repos root",
-        f"{infra}/terraform/huge.tf:1: TF-PARSE: cannot be read: is larger than the 5 MB limit per file (50 MB)",
+        f"{infra}/terraform/huge.tf:1: TF-PARSE: cannot be read: is larger than the 0.25 MB limit per file (50 MB)",
     ):
         assert line in parse.splitlines(), parse
     assert "expected no YAML aliases" in failed[("WF-DISPATCH", infra)]

@@ -1159,7 +1159,16 @@ def test_for_each_over_a_resource_iterates_its_instances(tmp_path: Path, platfor
             "module source './modules/missing': no .tf files in"
             " 2_1_bbws_product_infrastructure/terraform/modules/missing",
         ),
-        ('"../../../elsewhere"', "module source '../../../elsewhere' is outside the repository: not read"),
+        (
+            '"../../../elsewhere"',
+            "module source leaves the repository: expected a path inside 2_1_bbws_product_infrastructure, "
+            "found '../../../elsewhere' (a relative path climbing out of it): what it declares cannot be evaluated",
+        ),
+        (
+            '"/srv/elsewhere"',
+            "module source leaves the repository: expected a path inside 2_1_bbws_product_infrastructure, "
+            "found '/srv/elsewhere' (an absolute path): what it declares cannot be evaluated",
+        ),
         ("var.where", "cannot resolve var.where"),
     ],
 )

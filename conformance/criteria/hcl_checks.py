@@ -68,8 +68,15 @@ def _memo(view: RepoView, key: tuple[str, ...], compute: Callable[[], Any]) -> A
     return found
 
 
+def escaped(view: RepoView) -> list[Problem]:
+    """Modules whose source leads out of the repository: whatever they declare is unseen, so no check can pass."""
+    return [Problem(str(e.location), f"{e.message}: cannot evaluate") for e in config(view).escapes]
+
+
 def instances_of(view: RepoView, resource_type: str) -> list[Instance]:
     def compute() -> list[Instance]:
+        if outside := escaped(view):
+            raise Stop(*outside)
         found = []
         for env_module, block in config(view).resources(resource_type):
             try:

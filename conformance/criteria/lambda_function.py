@@ -150,8 +150,9 @@ def functions(view: RepoView) -> list[Instance]:
 
 
 def source_failures(view: RepoView, evidence: FleetEvidence) -> list[Problem]:
-    """Every `src/**/*.py` that does not parse, at its line."""
-    problems = []
+    """Every file under src/ that cannot be read, and every `src/**/*.py` that does not parse, at its line:
+    a source tree the suite cannot read cannot be judged (REPO-FILES-SAFE names the same files)."""
+    problems = [Problem(u.where, f"cannot be read: {u.reason}") for u in evidence.source_refusals(view.name)]
     for relative in evidence.list(view.name, "src", (".py",), recursive=True):
         module = python_module(evidence, view.name, relative)
         if isinstance(module, PythonFailure):

@@ -60,6 +60,8 @@ def _verdict(view: RepoView, evidence: FleetEvidence, check: str) -> Verdict | l
     gate = _gate(evidence)
     if evidence.terraform_refusals(view.name):  # never handed to terraform: it would follow them
         raise TerraformSkipped("terraform/ holds entries the suite refuses to read (TF-PARSE names them): not run")
+    if evidence.module_escapes(view.name):  # terraform would copy the module from outside and print it
+        raise TerraformSkipped("a module source leaves the repository (TF-PARSE names it): not run")
     folder = _folder(view.name, evidence)
     if folder is None:
         raise TerraformSkipped("terraform checks need a checkout on this machine (the repos are read through --hosts)")

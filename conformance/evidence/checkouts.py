@@ -34,11 +34,11 @@ class Checkouts:
         repo, _, rest = relative.strip("/").partition("/")
         return self.folders.get(repo), repo, rest
 
-    def read(self, relative: str) -> str | Unreadable | None:
+    def read(self, relative: str, limit: int | None = None) -> str | Unreadable | None:
         files, repo, rest = self._split(relative)
         if files is None:
             return None
-        found = files.read(rest)
+        found = files.read(rest, limit)
         return _named(found, repo) if isinstance(found, Unreadable) else found
 
     def check(self, relative: str) -> Unreadable | None:

@@ -7,6 +7,7 @@ only the first time. `parse_counts` records the parses so a test can hold us to 
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,15 +15,42 @@ from pathlib import Path
 from typing import Any
 
 from conformance.evidence.evaluate import Unresolvable
-from conformance.evidence.files import MAX_BYTES, LocalFiles, RepoFiles, Unreadable
+from conformance.evidence.files import HCL_MAX_BYTES, LINK_OUT, MAX_BYTES, LocalFiles, RepoFiles, Unreadable
 from conformance.evidence.hcl import Body, ParseFailure, parse_hcl
 from conformance.evidence.module import EnvModule, Module, read_module, tfvars_values, with_environment
+from conformance.evidence.module_source import SourceEscape, leaves_repository, literal_source
 from conformance.platform.model import LambdaFunction, Names, Platform
 from conformance.safe_yaml import BadYaml, compose_yaml
 
 TERRAFORM = "terraform"
+SOURCE = "src"  # a Lambda's handler and the code it imports
 # What Terraform reads as HCL under terraform/: modules, variable files, partial backend settings.
 HCL_SUFFIXES = (".tf", ".tfvars", ".hcl", ".tfbackend")
+# What Terraform also reads in a module folder that the suite does not: JSON syntax, and override files
+# merged into the blocks they name. Criterion TF-PARSE fails naming each, never ignores it.
+TF_JSON = ".tf.json"
+NOT_READ_JSON = "Terraform JSON configuration is not read by the suite (write it as .tf)"
+NOT_MERGED = "override files are not merged by the suite (Terraform merges them into the blocks they name)"
+
+
+def is_override(path: str) -> bool:
+    """`override.tf`, `x_override.tf` (and their `.tf.json` forms): Terraform merges them, last of all."""
+    name = path.rsplit("/", 1)[-1]
+    stem = name.removesuffix(TF_JSON) if name.endswith(TF_JSON) else name.removesuffix(".tf")
+    return stem != name and (stem == "override" or stem.endswith("_override"))
+
+
+def not_read(path: str) -> str | None:
+    """Why Terraform reads this file but the suite does not (None: the suite reads it, or Terraform does not)."""
+    if is_override(path):
+        return NOT_MERGED
+    if path.endswith(TF_JSON):
+        return NOT_READ_JSON
+    return None
+
+
+def is_hcl(path: str) -> bool:
+    return path.endswith(HCL_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -78,10 +106,11 @@ class FleetEvidence:
         """The repository on this machine to hand to terraform, or None.
 
         None when it is read through another host, and when its terraform/ folder holds anything
-        the suite refuses to read (criterion TF-PARSE names it): terraform would follow the link
-        out of the root and print what it found, or block on the FIFO.
+        the suite refuses to read or a module whose source leads out of the repository (criterion
+        TF-PARSE names them): terraform would follow the link or the source out of the root and
+        print what it found, or block on the FIFO.
         """
-        if self.terraform_refusals(repo):
+        if self.terraform_refusals(repo) or self.module_escapes(repo):
             return None
         return self.files.local_path(repo)
 
@@ -101,8 +130,13 @@ class FleetEvidence:
         return [path.removeprefix(f"{repo}/") for path in found]
 
     def read(self, repo: str, relative: str) -> str | Unreadable | None:
-        """The file's text, None when nothing is there, or why it is refused (conformance.evidence.files)."""
-        return self._once(("read", repo, relative), lambda: self.files.read(f"{repo}/{relative}"))
+        """The file's text, None when nothing is there, or why it is refused (conformance.evidence.files).
+
+        An HCL file is read with the lower HCL limit (conformance.evidence.files.HCL_MAX_BYTES): parsing is
+        what costs, not reading.
+        """
+        limit = HCL_MAX_BYTES if is_hcl(relative) else None
+        return self._once(("read", repo, relative), lambda: self.files.read(f"{repo}/{relative}", limit))
 
     def text(self, repo: str, relative: str) -> str | None:
         """The file's text, or None when it does not exist or is refused (then it fails whoever needs it)."""
@@ -130,18 +164,40 @@ class FleetEvidence:
                 return [folder]
             found = []
             for path in self.terraform_files(repo):
-                refused = self.unreadable(repo, path) if path.endswith(HCL_SUFFIXES) else self.refusal(repo, path)
+                refused = self.unreadable(repo, path) if is_hcl(path) else self.refusal(repo, path)
                 if refused is not None:
                     found.append(refused)
             return found
 
         return self._once(("terraform-refusals", repo), find)
 
-    def module(self, repo: str, folder: str = TERRAFORM) -> Module:
-        """The root module in `folder` (terraform/, or another root such as the account bootstrap's)."""
+    def source_refusals(self, repo: str) -> list[Unreadable]:
+        """What under src/ cannot be read: a Python file the reader refuses (a link out, a special file, over
+        the size limit, not UTF-8), any other file that is a link out or a special file (never opened)."""
 
-        def parse() -> Module:
-            paths = self.list(repo, folder, (".tf",))
+        def find() -> list[Unreadable]:
+            found = []
+            for path in self.list(repo, SOURCE, None, recursive=True):
+                refused = self.unreadable(repo, path) if path.endswith(".py") else self.refusal(repo, path)
+                if refused is not None:
+                    found.append(refused)
+            return found
+
+        return self._once(("source-refusals", repo), find)
+
+    def module(self, repo: str, folder: str = TERRAFORM) -> Module:
+        """The root module in `folder` (terraform/, or another root such as the account bootstrap's): every
+        `*.tf` of it (override files are not merged: TF-PARSE names them)."""
+        found = self.module_at(repo, folder)
+        return found if found is not None else Module(f"{repo}/{folder}")
+
+    def module_at(self, repo: str, folder: str) -> Module | None:
+        """The module in `repo/folder` (relative to the repository), parsed once per run; None without `*.tf`."""
+
+        def parse() -> Module | None:
+            paths = [p for p in self.list(repo, folder, (".tf",)) if not is_override(p)]
+            if not paths and folder != TERRAFORM:
+                return None
             module = read_module([(f"{repo}/{p}", self.text(repo, p)) for p in paths], f"{repo}/{folder}")
             refused = {u.file: u for p in paths if (u := self.unreadable(repo, p))}
             module.failures = [
@@ -152,6 +208,47 @@ class FleetEvidence:
             return module
 
         return self._once(("module", repo, folder), parse)
+
+    def source_escape(self, repo: str, folder: str, source: str) -> str | None:
+        """Why a module source, called from `repo/folder`, leads out of the repository (None: it stays in it).
+
+        Beyond the words (conformance.evidence.module_source): a local path is followed through links,
+        and must end inside the repository's own folder.
+        """
+        found = leaves_repository(source, folder)
+        if found is not None or not source.startswith(("./", "../")):
+            return found
+        path = posixpath.normpath(posixpath.join(folder, source))
+        if (refused := self.refusal(repo, path)) and LINK_OUT in refused.reason:
+            return refused.reason
+        local, top = self.files.local_path(f"{repo}/{path}"), self.files.local_path(repo)
+        if local is None or top is None or not local.exists():
+            return None
+        real, real_top = local.resolve(), top.resolve()
+        return None if real.is_relative_to(real_top) else f"a link to {real}, outside the repository"
+
+    def module_escapes(self, repo: str) -> list[SourceEscape]:
+        """Every `module` block of a `*.tf` under terraform/ whose source leads out of the repository.
+
+        Such a folder is never handed to terraform (it would read and print what is there) and the
+        checks cannot see what it declares; TF-PARSE names each with its file and line.
+        """
+
+        def find() -> list[SourceEscape]:
+            if self.refusal(repo, TERRAFORM):
+                return []
+            folders = sorted({p.rsplit("/", 1)[0] for p in self.terraform_files(repo) if p.endswith(".tf")})
+            found = []
+            for folder in folders:
+                module = self.module_at(repo, folder)
+                for block in module.of_type("module") if module is not None else []:
+                    source = block.body.attributes.get("source")
+                    text = literal_source(source)
+                    if source is not None and text is not None and (why := self.source_escape(repo, folder, text)):
+                        found.append(SourceEscape(source.location, repo, text, why))
+            return found
+
+        return self._once(("module-escapes", repo), find)
 
     def hcl(self, repo: str, relative: str) -> Body | ParseFailure | None:
         """A single HCL file (tfvars, backend settings), or None when missing; a refused file is a failure."""

@@ -27,10 +27,10 @@ from conformance.evidence.module import (
     Instance,
     Module,
     defaults,
-    read_module,
     tfvars_values,
     with_environment,
 )
+from conformance.evidence.module_source import SourceEscape
 
 META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 AUTOMATIC = ("/terraform.tfvars", ".auto.tfvars")  # loaded by Terraform without being named
@@ -106,6 +106,7 @@ class Configuration:
         self.env = env
         self.modules: list[EnvModule] = []
         self.unreadable: list[Unreadable] = []
+        self.escapes: list[SourceEscape] = []  # module sources leading out of the repository
         self.failures: list[ParseFailure] = []
         self._calls: dict[tuple[str, str], _Call] = {}
         self._blocks: dict[str, tuple[EnvModule, Block]] = {}
@@ -156,6 +157,11 @@ class Configuration:
             source = caller.value(source_attribute)
         except Unresolvable as error:
             return str(error)
+        if isinstance(source, str) and (why := self.evidence.source_escape(self.repo, folder, source)):
+            escape = SourceEscape(source_attribute.location, self.repo, source, why)
+            if escape not in self.escapes:
+                self.escapes.append(escape)
+            return f"{escape.message}: what it declares cannot be evaluated"
         if not isinstance(source, str) or not is_local(source):
             return f"module source {source!r} is not a local path: cannot evaluate"
         if depth >= MAX_DEPTH:
@@ -180,18 +186,15 @@ class Configuration:
 
     def _module(self, path: str) -> Module | None:
         """The module in `repo/path`, parsed once per run whatever the env."""
-        key = ("module-folder", self.repo, path)
-        if key not in self.evidence.scratch:
-            files = self.evidence.list(self.repo, path, (".tf",))
-            module = None
-            if files:
-                module = read_module([(f"{self.repo}/{p}", self.evidence.text(self.repo, p)) for p in files], path)
-                self.evidence.parse_counts.update(module.files)
-            self.evidence.scratch[key] = module
-        module = self.evidence.scratch[key]
+        module = self.evidence.module_at(self.repo, path)
         if module is not None and module.failures:
             self.failures.extend(f for f in module.failures if f not in self.failures)
         return module
+
+    @property
+    def folders(self) -> list[str]:
+        """Every folder of the repository a module of this configuration is read from (terraform/ first)."""
+        return list(dict.fromkeys(self._folders.values()))
 
     # -- Links -------------------------------------------------------------------------------
 
