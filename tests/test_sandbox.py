@@ -124,7 +124,7 @@ def test_every_repository_deployed_through_its_own_deploy_script(sandbox: Sandbo
             assert [step.name for step in outcome.steps] == wanted, outcome.repo
         log = sandbox.target.log_path(infra, "deploy").read_text(encoding="utf-8")
         assert f"$ bash {deploying.DEPLOY_SCRIPT} {ENV}\n" in log
-        assert "CONFORMANCE_GATE=off" not in log  # both gates ran, as in a workflow
+        assert "deploy.sh: the static conformance gate is off (CONFORMANCE_GATE=off): skipped" in log
 
 
 def test_the_stage_serves_every_method_and_an_event_reaches_both_consumers(sandbox: Sandbox) -> None:
@@ -316,7 +316,7 @@ def test_a_repository_edited_after_generation_fails_its_gate_and_the_drift_job(
 
     clones = Target(target.endpoint_url, ENV, target.platform, fleet, tmp_path / "work", target.spec)
     env = deploying.terraform_environment(clones, sandbox.env)
-    _, code, output = deploying.run_deploy_script(clones, infra, env, plan_only=True)
+    _, code, output = deploying.run_deploy_script(clones, infra, env, plan_only=True, gates=True)
     assert code != 0 and deploying.failed_step(output) == "static-gate", output[-3000:]
     assert "INF-DDB-PITR" in output and "deploy.sh: plan" not in output
 

@@ -357,7 +357,8 @@ def test_the_deploy_script_gets_the_emulators_settings_through_its_environment(p
     ]
     assert (env["PACKAGE_ARGS"], env["PYTHON"]) == ("--no-deps", sys.executable)
     # The gates run as in a workflow, against the emulator, by the sandbox's spec (terraform left to `check`).
-    assert (env["CONFORMANCE_GATE"], env["CONFORMANCE_PLATFORM"]) == ("on", str(tmp_path / "spec.yaml"))
+    assert (env["CONFORMANCE_GATE"], env["CONFORMANCE_PLATFORM"]) == ("off", str(tmp_path / "spec.yaml"))
+    assert script_environment({}, target, gates=True)["CONFORMANCE_GATE"] == "on"
     assert env["CONFORMANCE_ARGS"].split() == ["--endpoint-url", URL, "--terraform", "off"]
     assert "-lock=false" not in env["TF_CLI_ARGS_plan"]
     assert script_environment({}, target, plan_only=True)["TF_CLI_ARGS_plan"].endswith(" -lock=false")
