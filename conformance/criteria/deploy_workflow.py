@@ -8,6 +8,8 @@ no duplicate keys) and the same safe reads apply. Each file is parsed once and k
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from conformance.core import Problem, Stop, expected
 from conformance.evidence.files import Unreadable
 from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
@@ -35,18 +37,24 @@ def workflow_file(view: RepoView, evidence: FleetEvidence, relative: str) -> Wor
     return evidence.scratch[key]
 
 
+def local_workflows(view: RepoView, evidence: FleetEvidence) -> Callable[[str], WorkflowFile | None]:
+    """How a workflow's local reusable workflows (`uses: ./.github/workflows/x.yml`) are read: once each."""
+
+    def called(relative: str) -> WorkflowFile | None:
+        loaded = workflow_file(view, evidence, relative)
+        return loaded if isinstance(loaded, WorkflowFile) else None
+
+    return called
+
+
 def read(view: RepoView, evidence: FleetEvidence) -> Workflow | YamlFailure | None:
     """The env's workflow (with the local reusable workflows it calls), a parse failure, or None when missing."""
     assert view.env is not None
     key = ("workflow", view.name, view.env)
     if key not in evidence.scratch:
         found = workflow_file(view, evidence, workflow_path(view.env))
-
-        def called(relative: str) -> WorkflowFile | None:
-            loaded = workflow_file(view, evidence, relative)
-            return loaded if isinstance(loaded, WorkflowFile) else None
-
-        evidence.scratch[key] = Workflow(found, called) if isinstance(found, WorkflowFile) else found
+        loader = local_workflows(view, evidence)
+        evidence.scratch[key] = Workflow(found, loader) if isinstance(found, WorkflowFile) else found
     return evidence.scratch[key]
 
 

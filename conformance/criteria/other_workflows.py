@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from conformance.core import Problem, expected
 from conformance.criteria.base import Criterion, Profile, RepoScope, Requirement
-from conformance.criteria.deploy_workflow import workflow_file, workflow_path
+from conformance.criteria.deploy_workflow import local_workflows, workflow_file, workflow_path
 from conformance.evidence.fleet import FleetEvidence, RepoView, YamlFailure
 from conformance.evidence.workflow_run import DeployRule, Run, Workflow
-from conformance.evidence.workflow_yaml import WorkflowFile
 
 WORKFLOWS = ".github/workflows"
 SUFFIXES = (".yml", ".yaml")
@@ -38,12 +37,7 @@ def only_deploy_workflows_deploy(view: RepoView, evidence: FleetEvidence) -> lis
             continue
         if found is None:
             continue
-
-        def called(path: str) -> WorkflowFile | None:
-            loaded = workflow_file(view, evidence, path)
-            return loaded if isinstance(loaded, WorkflowFile) else None
-
-        workflow = Workflow(found, called)
+        workflow = Workflow(found, local_workflows(view, evidence))
         if set(workflow.triggers()) == {"workflow_call"}:
             continue
         run = Run(workflow, workflow.typed_inputs(), DeployRule())
